@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Build the lab kernel: Debian's linux-source-6.12 with kernel-patch/series
+# applied, configured from tinyconfig plus the project's fragments.
+#
+# Builds are cached by a hash of the kernel source version, the patches (in
+# series order), the config fragments and the build recipe: a second build
+# with nothing changed returns at once. The source tree is kept between
+# builds so that a changed patch recompiles only what it touches.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# Bump when the way a kernel is built changes, so old cache entries are unused.
+recipe_version=1
+
+usage() {
+	cat <<EOF
+Usage: scripts/build-kernel.sh [OPTIONS]
+
+Build (or find in the cache) the patched lab kernel and print the path of its
+bzImage on the last line of standard output.
+
+Options:
+  --flavor lab|debug  lab: the kernel benchmarks run on (default).
+                      debug: adds KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
+                      DEBUG_LIST, DMA-API debugging and UBSAN; the kernel the
+                      test suite runs on.
+  --series FILE       patch series to apply, one file name per line, relative
+                      to the file's folder (default: kernel-patch/series).
+  --cache DIR         cache folder (default: \$NVME_QBENCH_CACHE or
+                      /var/cache/nvme-qbench).
+  --jobs N            parallel make jobs (default: number of CPUs).
+  --print             only print the bzImage path if it is cached; exit 3
+                      if it is not (never builds).
+  -q, --quiet         print only the bzImage path.
+  -h, --help          this text.
+
+Exit status: 0 built or cached, 1 build failed (the message names the step,
+or the patch that does not apply), 2 bad usage, 3 not cached (--print).
+EOF
+}
+
+die() { echo "build-kernel: $*" >&2; exit 1; }
+bad_usage() { echo "build-kernel: $*; see --help" >&2; exit 2; }
+
+flavor=lab
+series=$top/kernel-patch/series
+cache=${NVME_QBENCH_CACHE:-/var/cache/nvme-qbench}
+jobs=$(nproc)
+print_only=0
+quiet=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavor) [ $# -ge 2 ] || bad_usage "--flavor needs a value (lab or debug)"; flavor=$2; shift 2 ;;
+	--series) [ $# -ge 2 ] || bad_usage "--series needs a file"; series=$2; shift 2 ;;
+	--cache) [ $# -ge 2 ] || bad_usage "--cache needs a folder"; cache=$2; shift 2 ;;
+	--jobs) [ $# -ge 2 ] || bad_usage "--jobs needs a number"; jobs=$2; shift 2 ;;
+	--print) print_only=1; shift ;;
+	-q|--quiet) quiet=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$1'" ;;
+	esac
+done
+case $flavor in lab|debug) ;; *) bad_usage "unknown flavor '$flavor' (accepted: lab, debug)" ;; esac
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || bad_usage "--jobs takes a positive whole number, not '$jobs'"
+[ -f "$series" ] || bad_usage "series file '$series' does not exist"
+
+say() { [ "$quiet" -eq 1 ] || echo "build-kernel: $*" >&2; }
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -f "$tarball" ] || die "$tarball is missing: run scripts/setup.sh (package linux-source-6.12)"
+src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %s "$tarball")
+
+fragments=("$top/kernel-patch/config/lab.config")
+[ "$flavor" = debug ] && fragments+=("$top/kernel-patch/config/debug.config")
+
+# The patches named by the series, in order; blank lines and # comments skipped.
+series_dir=$(cd "$(dirname "$series")" && pwd)
+patches=()
+while read -r line; do
+	line=${line%%#*}
+	line=$(echo "$line" | xargs)
+	[ -n "$line" ] || continue
+	[ -f "$series_dir/$line" ] || die "patch '$line' named in $series does not exist"
+	patches+=("$series_dir/$line")
+done <"$series"
+
+key=$({
+	echo "recipe $recipe_version flavor $flavor source $src_version"
+	gcc --version | head -n 1
+	for f in "${fragments[@]}"; do echo "fragment $(basename "$f")"; cat "$f"; done
+	for p in "${patches[@]+"${patches[@]}"}"; do echo "patch $(basename "$p")"; cat "$p"; done
+} | sha256sum | cut -c1-16)
+out=$cache/kernels/$flavor-$key
+
+if [ -f "$out/bzImage" ]; then
+	say "cached: $flavor kernel $key"
+	echo "$out/bzImage"
+	exit 0
+fi
+[ "$print_only" -eq 0 ] || { echo "build-kernel: $flavor kernel $key is not built" >&2; exit 3; }
+
+mkdir -p "$cache"
+# One kernel build at a time on this machine: they take every core.
+exec 9>"$cache/build.lock"
+if ! flock -n 9; then
+	say "another kernel build is running; waiting for it"
+	flock 9
+fi
+if [ -f "$out/bzImage" ]; then
+	say "cached: $flavor kernel $key (built while we waited)"
+	echo "$out/bzImage"
+	exit 0
+fi
+
+work=$cache/work
+src=$work/linux-source-6.12
+applied=$work/applied # copies of the patches now applied to $src, in order
+
+extract_source() {
+	say "unpacking $tarball"
+	rm -rf "$src" "$applied" "$work/source-version"
+	mkdir -p "$work"
+	tar xf "$tarball" -C "$work"
+	mkdir -p "$applied"
+	echo "$src_version" >"$work/source-version"
+}
+
+revert_applied() {
+	local p
+	[ -d "$applied" ] || return 0
+	for p in $(find "$applied" -name '*.patch' | sort -r); do
+		(cd "$src" && git apply -R "$p" 2>/dev/null) || return 1
+		rm -f "$p"
+	done
+}
+
+same_as_applied() {
+	local i=0 p
+	local have
+	have=$(find "$applied" -name '*.patch' 2>/dev/null | wc -l)
+	[ "$have" -eq "${#patches[@]}" ] || return 1
+	for p in "${patches[@]+"${patches[@]}"}"; do
+		i=$((i + 1))
+		cmp -s "$p" "$(printf '%s/%04d.patch' "$applied" "$i")" || return 1
+	done
+}
+
+if [ ! -d "$src" ] || [ "$(cat "$work/source-version" 2>/dev/null)" != "$src_version" ]; then
+	extract_source
+fi
+
+if ! same_as_applied; then
+	if ! revert_applied; then
+		say "the source tree does not match the recorded patches; unpacking it again"
+		extract_source
+	fi
+	i=0
+	for p in "${patches[@]+"${patches[@]}"}"; do
+		i=$((i + 1))
+		if ! msg=$(cd "$src" && git apply --check "$p" 2>&1); then
+			revert_applied || extract_source
+			die "patch $(basename "$p") (number $i in $series) does not apply to linux-source-6.12 $src_version:
+$msg"
+		fi
+		(cd "$src" && git apply "$p")
+		cp "$p" "$(printf '%s/%04d.patch' "$applied" "$i")"
+	done
+	say "applied ${#patches[@]} patch(es)"
+fi
+
+obj=$work/obj-$flavor
+mkdir -p "$obj"
+log=$work/build-$flavor.log
+say "configuring ($flavor): tinyconfig + ${fragments[*]##*/}"
+{
+	make -C "$src" O="$obj" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}"
+	make -C "$src" O="$obj" olddefconfig
+} >"$log" 2>&1 || die "configuring failed; see $log"
+
+# A fragment line that did not survive olddefconfig means a dependency is
+# missing: fail now rather than boot a kernel without what we asked for.
+missing=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r want; do
+	grep -qxF "$want" "$obj/.config" || echo "$want"
+done | sort -u)
+# A later fragment may override an earlier one (LOCALVERSION): keep the last.
+missing=$(echo "$missing" | while read -r want; do
+	[ -n "$want" ] || continue
+	last=$(cat "${fragments[@]}" | grep -E "^${want%%=*}=" | tail -n 1)
+	[ "$last" = "$want" ] && echo "$want"
+done)
+[ -z "$missing" ] || die "config options not set after olddefconfig (missing dependency?): $(echo "$missing" | xargs)"
+
+say "building $flavor kernel $key with $jobs jobs (log: $log)"
+start=$(date +%s)
+timeout 90m make -C "$src" O="$obj" -j"$jobs" bzImage >>"$log" 2>&1 ||
+	die "kernel build failed; last lines of $log:
+$(tail -n 25 "$log")"
+
+tmp=$out.tmp.$$
+rm -rf "$tmp"
+mkdir -p "$tmp"
+cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$tmp/"
+cp "$obj/include/config/kernel.release" "$tmp/release"
+rm -rf "$out"
+mv "$tmp" "$out"
+say "built in $(($(date +%s) - start)) s: $(cat "$out/release")"
+echo "$out/bzImage"

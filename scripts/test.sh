@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The project's test command: build everything, run the unit tests (ctest)
+# and the lab tests (tests/lab/*.sh, which boot the debug kernel under QEMU),
+# and end with one line "N passed, N failed".
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+
+usage() {
+	cat <<'EOF'
+Usage: scripts/test.sh [--unit] [--lab] [--only PATTERN] [--flavor debug|lab]
+
+Without options, runs the unit tests and then the lab tests.
+  --unit            only the unit tests (ctest)
+  --lab             only the lab tests
+  --only PATTERN    only the lab tests whose file name matches PATTERN (grep -E)
+  --flavor F        kernel flavor the lab tests boot (default: debug, with
+                    KASAN and lockdep)
+  --build DIR       CMake build folder (default: build)
+
+A lab test exits 0 (pass), 1 (fail) or 77 (skip, reason printed). Under CI
+(CI=true) a skip counts as a failure: the lab always exists there.
+EOF
+}
+
+run_unit=1 run_lab=1 only='' flavor=debug build=$top/build
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit) run_lab=0; shift ;;
+	--lab) run_unit=0; shift ;;
+	--only) only=${2:?--only needs a pattern}; shift 2 ;;
+	--flavor) flavor=${2:?--flavor needs lab or debug}; shift 2 ;;
+	--build) build=${2:?--build needs a folder}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "test: unknown option '$1'; see --help" >&2; exit 2 ;;
+	esac
+done
+case $flavor in lab|debug) ;; *) echo "test: unknown flavor '$flavor' (accepted: debug, lab)" >&2; exit 2 ;; esac
+
+passed=0 failed=0 skipped=0
+failed_names=()
+record() { # status name
+	case $1 in
+	0) passed=$((passed + 1)) ;;
+	77)
+		if [ "${CI:-}" = true ]; then
+			failed=$((failed + 1)); failed_names+=("$2 (skipped under CI)")
+		else
+			skipped=$((skipped + 1))
+		fi ;;
+	*) failed=$((failed + 1)); failed_names+=("$2") ;;
+	esac
+}
+summary() {
+	echo
+	[ ${#failed_names[@]} -eq 0 ] || printf 'failed: %s\n' "${failed_names[@]}"
+	if [ "$skipped" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+echo "== build"
+if ! { cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+	cmake --build "$build" -j"$(nproc)"; }; then
+	record 1 "build"
+	summary
+fi
+
+if [ "$run_unit" -eq 1 ]; then
+	echo "== unit tests (ctest)"
+	log=$build/ctest.log
+	ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
+	# ctest's closing line: "NN% tests passed, F tests failed out of T"
+	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		record 1 "ctest (no summary line)"
+	else
+		f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+		t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+		passed=$((passed + t - f))
+		failed=$((failed + f))
+		[ "$f" -eq 0 ] || failed_names+=("$f unit test(s)")
+	fi
+fi
+
+if [ "$run_lab" -eq 1 ]; then
+	echo "== kernel ($flavor)"
+	if ! "$here/build-kernel.sh" --flavor "$flavor"; then
+		record 1 "kernel build ($flavor)"
+		summary
+	fi
+	echo "== lab tests (QEMU, $flavor kernel)"
+	for t in "$top"/tests/lab/*.sh; do
+		name=$(basename "$t" .sh)
+		[ "$name" != lib ] || continue
+		[ -z "$only" ] || grep -qE -- "$only" <<<"$name" || continue
+		echo "-- $name"
+		start=$(date +%s)
+		QBENCH_FLAVOR=$flavor QBENCH_BUILD=$build timeout -k 10 1800 "$t"
+		status=$?
+		echo "-- $name: $(case $status in 0) echo pass ;; 77) echo skip ;; *) echo "FAIL ($status)" ;; esac) in $(($(date +%s) - start)) s"
+		record "$status" "$name"
+	done
+fi
+summary
