@@ -22,5 +22,5 @@ expect_status() {
 	if [ "$got" -eq "$want" ]; then pass "$what (status $got)"; else fail "$what: status $got, expected $want"; fi
 }
 
-# lab_vm ARGS...: scripts/vm on the flavor under test, console kept quiet
-lab_vm() { "$top/scripts/vm" --flavor "$flavor" -q "$@"; }
+# lab_vm ARGS...: scripts/vm on the flavor under test
+lab_vm() { "$top/scripts/vm" --flavor "$flavor" "$@"; }
