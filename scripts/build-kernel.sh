@@ -180,17 +180,16 @@ say "configuring ($flavor): tinyconfig + ${fragments[*]##*/}"
 } >"$log" 2>&1 || die "configuring failed; see $log"
 
 # A fragment line that did not survive olddefconfig means a dependency is
-# missing: fail now rather than boot a kernel without what we asked for.
-missing=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r want; do
-	grep -qxF "$want" "$obj/.config" || echo "$want"
-done | sort -u)
-# A later fragment may override an earlier one (LOCALVERSION): keep the last.
-missing=$(echo "$missing" | while read -r want; do
-	[ -n "$want" ] || continue
-	last=$(cat "${fragments[@]}" | grep -E "^${want%%=*}=" | tail -n 1)
-	[ "$last" = "$want" ] && echo "$want"
-done)
-[ -z "$missing" ] || die "config options not set after olddefconfig (missing dependency?): $(echo "$missing" | xargs)"
+# missing: fail now rather than boot a kernel without what we asked for. A
+# later fragment may override an earlier one (LOCALVERSION): the last wins.
+missing=''
+while read -r want; do
+	last=$(grep -hE "^${want%%=*}=" "${fragments[@]}" | tail -n 1)
+	if [ "$last" = "$want" ] && ! grep -qxF "$want" "$obj/.config"; then
+		missing+=" $want"
+	fi
+done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${fragments[@]}" | sort -u)
+[ -z "$missing" ] || die "config options not set after olddefconfig (missing dependency?):$missing"
 
 say "building $flavor kernel $key with $jobs jobs (log: $log)"
 start=$(date +%s)
