@@ -1,0 +1,50 @@
+// Command line: subcommands, options and their validation. Every problem is
+// one line naming the option and what would work; main maps it to exit 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "device.h"
+#include "engine_factory.h"
+#include "result.h"
+#include "workload.h"
+
+namespace qb {
+
+struct CliOptions {
+  std::string command;  // run, compare, list
+  WorkloadOptions w;
+  std::string rw = "randread";
+  std::string bs = "4k";
+  std::string offset = "0";
+  std::string size = "0";
+  std::string cpus;
+  double runtime_s = -1;  // -1: not given
+  std::string device;
+  std::string ng_device;
+  std::string path;   // run
+  std::string paths;  // compare
+  std::string baseline;
+  unsigned rounds = 3;
+  std::string json;
+  bool allow_destructive = false;
+  bool quiet = false;
+};
+
+void build_cli(CLI::App& app, CliOptions& o);
+
+// Checks that need no device; fills o.w from the option strings.
+Result<void> validate_options(CliOptions& o);
+// Checks against the target: bs and offset alignment, range inside it.
+Result<void> validate_for_device(CliOptions& o, const DeviceInfo& dev);
+// The paths named by --path or --paths, in order.
+Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o);
+
+Result<uint64_t> parse_size(std::string_view text, std::string_view option);
+Result<std::vector<int>> parse_cpu_list(std::string_view text);
+
+}  // namespace qb

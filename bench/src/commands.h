@@ -1,0 +1,20 @@
+// The subcommands: run, compare, list. Each returns the exit status or an
+// error for main to print.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "result.h"
+
+namespace qb {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_io_errors = 1;  // the run finished but saw I/O errors or verify mismatches
+inline constexpr int exit_usage = 2;      // invalid option or unsupported setup; nothing was written
+
+Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& argv);
+Result<int> cmd_list(const CliOptions& o);
+
+}  // namespace qb

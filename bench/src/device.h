@@ -1,0 +1,78 @@
+// What the machine's NVMe devices are, read from sysfs, and the guard that
+// keeps destructive workloads off devices holding data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace qb {
+
+enum class TargetKind { nvme_namespace, block_device, regular_file };
+std::string target_kind_name(TargetKind k);
+
+struct ControllerInfo {
+  std::string name;  // nvme0
+  std::string model;
+  std::string firmware;
+  std::string serial;
+  std::string transport;
+  std::string address;
+  int queue_count = -1;  // queues incl. admin, from sysfs; -1 unknown
+  int sqsize = -1;
+  bool emulated_qemu = false;  // the lab's controller: model "QEMU NVMe Ctrl"
+};
+
+struct NamespaceInfo {
+  std::string name;        // nvme0n1
+  std::string controller;  // nvme0
+  uint32_t nsid = 0;
+  uint32_t lba_size = 0;
+  int metadata_bytes = -1;
+  uint64_t size_bytes = 0;
+  bool io_poll = false;    // queue/io_poll: the namespace has poll queues
+  int hw_queues = -1;      // blk-mq hardware contexts (mq/ entries)
+  int nr_requests = -1;
+  std::string ng_name;     // ng0n1 when the generic char device exists in sysfs
+  bool ng_dev_node = false;  // /dev/ngXnY exists as a char device
+};
+
+struct Inventory {
+  std::vector<ControllerInfo> controllers;
+  std::vector<NamespaceInfo> namespaces;
+  std::map<std::string, std::string> module_params;  // nvme module parameters
+};
+
+// sysfs_root and dev_root are parameters so tests can use a fake tree.
+Inventory discover(const std::string& sysfs_root = "/sys", const std::string& dev_root = "/dev");
+std::map<std::string, std::string> nvme_module_params(const std::string& sysfs_root = "/sys");
+
+struct DeviceInfo {
+  std::string path;
+  TargetKind kind = TargetKind::regular_file;
+  uint32_t lba_size = 512;   // smallest I/O and alignment unit
+  uint64_t size_bytes = 0;
+  bool io_poll = false;
+  std::optional<NamespaceInfo> ns;
+  std::optional<ControllerInfo> ctrl;
+};
+
+Result<DeviceInfo> probe_device(const std::string& path, const std::string& sysfs_root = "/sys",
+                                const std::string& dev_root = "/dev");
+
+// /dev/ngXnY for a namespace, or a usage error saying why there is none.
+Result<std::string> ng_node_for(const DeviceInfo& dev, const std::string& override_node,
+                                const std::string& dev_root = "/dev");
+
+// Refuses (usage error) a write workload on a device or image that holds a
+// mounted file system, holders, a partition table or a file system
+// signature, unless allow_destructive.
+Result<void> check_write_safety(const DeviceInfo& dev, bool allow_destructive,
+                                const std::string& sysfs_root = "/sys",
+                                const std::string& mountinfo = "/proc/self/mountinfo");
+
+}  // namespace qb

@@ -1,0 +1,66 @@
+// Reports: the JSON document (schema reports/schema/nvme-qbench-report.v1)
+// and the text tables. Aggregates are computed here once and both outputs
+// read them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "device.h"
+#include "environment.h"
+#include "result.h"
+#include "runner.h"
+#include "stats.h"
+#include "workload.h"
+
+namespace qb {
+
+inline constexpr int report_schema_version = 1;
+
+struct CompareRow {
+  std::string path;
+  Summary iops;
+  Summary bw_bytes_s;
+  Summary lat_p50_ns;
+  Summary lat_p99_ns;
+  double ratio_to_baseline = 0;  // median IOPS / baseline median IOPS
+};
+
+// per_path[i] holds path i's result of every round.
+std::vector<CompareRow> compare_rows(const std::vector<std::vector<const PathResult*>>& per_path,
+                                     const std::string& baseline);
+
+struct ReportInput {
+  std::string command;  // run or compare
+  std::vector<std::string> argv;
+  Environment env;
+  DeviceInfo device;
+  WorkloadOptions workload;
+  struct Run {
+    const PathResult* result;
+    const PathInfo* path;
+    unsigned round;
+  };
+  std::vector<Run> runs;
+  std::vector<CompareRow> comparison;
+  std::string baseline;
+  unsigned rounds = 1;
+  int exit_code = 0;
+};
+
+nlohmann::json build_report(const ReportInput& in);
+// Writes to a temporary file next to path and renames it, so a failed run
+// never leaves a partial report.
+Result<void> write_report(const std::string& path, const nlohmann::json& report);
+
+std::string format_progress(const std::string& path, const ProgressSample& p);
+std::string format_run_table(const std::vector<ReportInput::Run>& runs);
+std::string format_compare_table(const std::vector<CompareRow>& rows, const std::string& baseline,
+                                 unsigned rounds);
+std::string format_errors(const PathResult& r);
+std::string format_inventory(const Inventory& inv);
+nlohmann::json inventory_json(const Inventory& inv);
+
+}  // namespace qb

@@ -1,0 +1,106 @@
+#include "uring_ring.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+namespace qb {
+
+Result<int> open_node(const std::string& node, int flags, std::string_view name) {
+  int fd = ::open(node.c_str(), flags | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  int e = errno;
+  if (e == EACCES || e == EPERM)
+    return usage_error(fmt::format("{}: cannot open {}: {}; run as root or get {} access to it",
+                                   name, node, strerror(e),
+                                   (flags & O_ACCMODE) == O_RDONLY ? "read" : "read-write"), e);
+  if (e == EINVAL && (flags & O_DIRECT))
+    return usage_error(fmt::format("{}: {} does not support O_DIRECT; put the file on a file "
+                                   "system that does (ext4, xfs) or use a block device",
+                                   name, node), e);
+  return usage_error(fmt::format("{}: cannot open {}: {}", name, node, strerror(e)), e);
+}
+
+Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint32_t slot_len,
+                             unsigned slots, std::string_view name) {
+  io_uring_params p{};
+  if (o.iopoll) p.flags |= IORING_SETUP_IOPOLL;
+  if (o.big_entries) p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+  if (o.sqpoll) {
+    p.flags |= IORING_SETUP_SQPOLL;
+    p.sq_thread_idle = 1000;
+    if (o.sqpoll_cpu >= 0) {
+      p.flags |= IORING_SETUP_SQ_AFF;
+      p.sq_thread_cpu = static_cast<unsigned>(o.sqpoll_cpu);
+    }
+  } else {
+    // One thread owns each ring; these spare the kernel IPIs and locking
+    // (6.0+). Older kernels reject them and we retry without.
+    p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  }
+  int ret = io_uring_queue_init_params(o.entries, &ring_, &p);
+  if (ret == -EINVAL && (p.flags & IORING_SETUP_SINGLE_ISSUER)) {
+    unsigned flags = p.flags & ~(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN);
+    p = io_uring_params{};
+    p.flags = flags;
+    ret = io_uring_queue_init_params(o.entries, &ring_, &p);
+  }
+  if (ret < 0) {
+    if (ret == -EPERM && o.sqpoll)
+      return usage_error(fmt::format("{}: --sqpoll needs privilege on this kernel: {}; run as root "
+                                     "or drop --sqpoll", name, strerror(-ret)), -ret);
+    if (ret == -EINVAL && o.big_entries)
+      return usage_error(fmt::format("{}: the kernel rejects SQE128/CQE32 rings: NVMe passthrough "
+                                     "over io_uring needs Linux 5.19 or later", name), -ret);
+    if (ret == -EPERM)
+      return usage_error(fmt::format("{}: io_uring is disabled for this user (kernel.io_uring_disabled); "
+                                     "run as root or enable it", name), -ret);
+    return runtime_error(fmt::format("{}: io_uring setup failed: {}", name, strerror(-ret)), -ret);
+  }
+  open_ = true;
+  sqe_fd_ = fd;
+  sqe_flags_ = 0;
+  if (o.registered_files) {
+    ret = io_uring_register_files(&ring_, &fd, 1);
+    if (ret < 0) {
+      close();
+      return runtime_error(fmt::format("{}: registering the file failed: {}", name, strerror(-ret)), -ret);
+    }
+    sqe_fd_ = 0;
+    sqe_flags_ |= IOSQE_FIXED_FILE;
+  }
+  if (o.fixed_buffers) {
+    std::vector<iovec> iov(slots);
+    for (unsigned i = 0; i < slots; i++)
+      iov[i] = iovec{static_cast<char*>(buffers) + static_cast<size_t>(i) * slot_len, slot_len};
+    ret = io_uring_register_buffers(&ring_, iov.data(), slots);
+    if (ret < 0) {
+      close();
+      if (ret == -ENOMEM)
+        return usage_error(fmt::format("{}: registering {} fixed buffers failed: out of locked memory "
+                                       "(RLIMIT_MEMLOCK); raise ulimit -l or drop --fixed-buffers",
+                                       name, slots), -ret);
+      return runtime_error(fmt::format("{}: registering fixed buffers failed: {}", name, strerror(-ret)), -ret);
+    }
+  }
+  if (o.register_ring) {
+    ret = io_uring_register_ring_fd(&ring_);
+    if (ret < 0) {
+      close();
+      return usage_error(fmt::format("{}: --register-ring is not supported by this kernel (5.18+ "
+                                     "needed): {}", name, strerror(-ret)), -ret);
+    }
+  }
+  return Ok{};
+}
+
+void UringRing::close() {
+  if (open_) io_uring_queue_exit(&ring_);
+  open_ = false;
+}
+
+}  // namespace qb
