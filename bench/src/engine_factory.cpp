@@ -47,8 +47,8 @@ Result<std::string> resolve_node(const PathInfo& path, const DeviceInfo& dev,
   if (path.poll) {
     if (dev.kind == TargetKind::regular_file)
       return usage_error(fmt::format(
-          "{}: polled I/O (IORING_SETUP_IOPOLL) does not work on regular files ({}); "
-          "use block-irq, or an NVMe namespace with poll queues",
+          "{}: polled I/O (IORING_SETUP_IOPOLL) needs a device with poll queues, and {} is a "
+          "regular file (nothing there would be polled); use block-irq, or an NVMe namespace with poll queues",
           path.name, dev.path));
     if (!dev.io_poll)
       return usage_error(fmt::format(

@@ -1,0 +1,187 @@
+#include "cli.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "test_util.h"
+
+namespace qb {
+namespace {
+
+CliOptions run_opts() {
+  CliOptions o;
+  o.command = "run";
+  o.path = "block-irq";
+  o.device = "/var/tmp/x";
+  return o;
+}
+
+// Each invalid option comes back as one usage error naming the option.
+void expect_usage(CliOptions o, const std::string& needle) {
+  auto r = validate_options(o);
+  ASSERT_FALSE(r.ok()) << "accepted, expected an error about " << needle;
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << "one line only";
+}
+
+TEST(Cli, DefaultsAreValid) {
+  CliOptions o = run_opts();
+  ASSERT_TRUE(validate_options(o).ok());
+  EXPECT_EQ(o.w.bs, 4096u);
+  EXPECT_DOUBLE_EQ(o.w.runtime_s, 10.0);
+  EXPECT_EQ(o.w.rw, RwMode::randread);
+}
+
+TEST(Cli, RejectsInvalidOptions) {
+  CliOptions o = run_opts();
+  o.rw = "trim";
+  expect_usage(o, "--rw trim");
+  o = run_opts();
+  o.bs = "4q";
+  expect_usage(o, "--bs 4q");
+  o = run_opts();
+  o.runtime_s = 5;
+  o.w.ios = 100;
+  expect_usage(o, "--runtime and --ios");
+  o = run_opts();
+  o.w.submit_batch = 64;
+  expect_usage(o, "--submit-batch 64 exceeds --iodepth 32");
+  o = run_opts();
+  o.w.complete_batch = 33;
+  expect_usage(o, "--complete-batch 33");
+  o = run_opts();
+  o.rw = "randrw";
+  o.w.verify = true;
+  expect_usage(o, "--verify with --rw randrw");
+  o = run_opts();
+  o.w.rwmixread = 70;
+  expect_usage(o, "--rwmixread applies only");
+  o = run_opts();
+  o.path = "fast";
+  expect_usage(o, "unknown path");
+  o = run_opts();
+  o.path = "uq-poll";
+  expect_usage(o, "kernel patch");
+  o = run_opts();
+  o.path = "psync";
+  o.w.sqpoll = true;
+  expect_usage(o, "psync does not use io_uring");
+  o = run_opts();
+  o.cpus = "0,x";
+  expect_usage(o, "--cpus");
+  o = run_opts();
+  o.w.ios = 1;
+  o.w.threads = 2;
+  expect_usage(o, "--ios 1 is fewer than --threads 2");
+}
+
+TEST(Cli, CompareChecksPathsAndBaseline) {
+  CliOptions o;
+  o.command = "compare";
+  o.paths = "block-irq,psync";
+  ASSERT_TRUE(validate_options(o).ok());
+  EXPECT_EQ(o.baseline, "block-irq");
+  auto p = selected_paths(o);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[1]->name, "psync");
+  o.baseline = "ng-poll";
+  expect_usage(o, "--baseline ng-poll is not one of");
+  o.baseline.clear();
+  o.paths = "psync,psync";
+  expect_usage(o, "listed twice");
+}
+
+TEST(Cli, ParsesSizes) {
+  EXPECT_EQ(*parse_size("4k", "--bs"), 4096u);
+  EXPECT_EQ(*parse_size("128KiB", "--bs"), 131072u);
+  EXPECT_EQ(*parse_size("1g", "--size"), 1ull << 30);
+  EXPECT_EQ(*parse_size("512", "--bs"), 512u);
+  EXPECT_FALSE(parse_size("", "--bs").ok());
+  EXPECT_FALSE(parse_size("1x", "--bs").ok());
+  EXPECT_FALSE(parse_size("-1", "--bs").ok());
+}
+
+TEST(Cli, ParsesCpuLists) {
+  auto c = parse_cpu_list("0,2,4-6");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*c, (std::vector<int>{0, 2, 4, 5, 6}));
+  EXPECT_FALSE(parse_cpu_list("3-1").ok());
+  EXPECT_FALSE(parse_cpu_list("1,,2").ok());
+}
+
+TEST(Cli, DeviceChecksAlignmentAndRange) {
+  DeviceInfo d;
+  d.path = "/dev/nvme0n1";
+  d.lba_size = 4096;
+  d.size_bytes = 1 << 30;
+  CliOptions o = run_opts();
+  ASSERT_TRUE(validate_options(o).ok());
+  ASSERT_TRUE(validate_for_device(o, d).ok());
+  EXPECT_EQ(o.w.size, 1u << 30);
+  o = run_opts();
+  o.bs = "512";
+  ASSERT_TRUE(validate_options(o).ok());
+  auto r = validate_for_device(o, d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("LBA size 4096"), std::string::npos);
+  o = run_opts();
+  o.offset = "512m";
+  o.size = "1g";
+  ASSERT_TRUE(validate_options(o).ok());
+  r = validate_for_device(o, d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("exceeds"), std::string::npos);
+}
+
+struct Cmd {
+  int status;
+  std::string err;
+};
+
+Cmd run_tool(const std::string& args) {
+  std::string errf = std::string(QB_TEST_DIR) + "/qb-cli-err-" + std::to_string(getpid());
+  int st = test::run_status(std::string(QB_BINARY) + " " + args + " >/dev/null 2>" + errf);
+  std::ifstream in(errf);
+  std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(errf);
+  return Cmd{st, err};
+}
+
+// Exit status 2, one line on stderr, and no report file.
+TEST(Cli, ToolExitsTwoWithOneLineAndNoReport) {
+  test::ScratchFile f(8 << 20);
+  std::string json = f.path() + ".json";
+  const std::string cases[] = {
+      "run --device " + f.path() + " --path block-poll --ios 100",
+      "run --device " + f.path() + " --path ng-irq --ios 100",
+      "run --device " + f.path() + " --path block-irq --iodepth 0 --ios 100",
+      "run --device " + f.path() + " --path block-irq --bs 1000 --ios 100",
+      "run --device /dev/null --path block-irq --ios 100",
+      "compare --device " + f.path() + " --paths block-irq,ng-poll --ios 100",
+      "run --device " + f.path() + " --path block-irq --cpus 4000 --ios 100",
+      "run --device " + f.path() + " --path block-irq --bogus",
+  };
+  for (const auto& c : cases) {
+    Cmd r = run_tool(c + " --json " + json);
+    EXPECT_EQ(r.status, 2) << c << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(json)) << c;
+    std::filesystem::remove(json);
+  }
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* sub : {"run", "compare", "list"}) {
+    Cmd r = run_tool(std::string(sub) + " --help");
+    EXPECT_EQ(r.status, 0) << sub;
+  }
+  EXPECT_EQ(run_tool("").status, 2);
+}
+
+}  // namespace
+}  // namespace qb
