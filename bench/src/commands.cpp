@@ -41,6 +41,8 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
 
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
+  // A second Ctrl-C kills at once, for a device that stopped completing.
+  sa.sa_flags = SA_RESETHAND;
   sigaction(SIGINT, &sa, nullptr);
 
   unsigned rounds = o.command == "compare" ? o.rounds : 1;

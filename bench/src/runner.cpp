@@ -78,6 +78,16 @@ void note_error(std::vector<ErrorCount>& errs, const Completion& c, uint64_t lba
   errs.push_back(ErrorCount{c.nvme_status, e, c.short_io, 1, lba});
 }
 
+void check_read(VerifyResult& v, const char* buf, uint32_t len, uint64_t offset, uint32_t lba_size, uint64_t seed) {
+  VerifyMismatch m;
+  unsigned bad = check_block(buf, len, offset, lba_size, seed, &m);
+  v.blocks_checked++;
+  if (bad) {
+    v.bad_sectors += bad;
+    if (v.first_mismatches.size() < VerifyResult::max_mismatches) v.first_mismatches.push_back(m);
+  }
+}
+
 struct Worker {
   Shared& sh;
   unsigned t;
@@ -221,9 +231,9 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
       }
       if (measuring) issued_measured += to_submit;
       inflight += to_submit;
-      // Polled rings find completions in the same enter; interrupt-driven
-      // ones wait for a batch, as t/io_uring does.
-      unsigned wait = s.path->poll ? 0 : std::min(cbatch, to_submit);
+      // Wait only once the queue is full, for a completion batch, as
+      // t/io_uring does; polled rings reap in the same enter regardless.
+      unsigned wait = (!s.path->poll && nfree == 0) ? std::min(cbatch, inflight) : 0;
       int rc = eng.submit(std::span<const IoRequest>(reqs.data(), to_submit), wait);
       submit_calls++;
       submitted += to_submit;
@@ -258,15 +268,8 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
         note_error(out.errors, c, slot_offset[tag] / lba_size);
         continue;
       }
-      if (verify && !slot_write[tag]) [[unlikely]] {
-        VerifyMismatch m;
-        unsigned bad = check_block(buffers + static_cast<size_t>(tag) * w.bs, w.bs, slot_offset[tag], lba_size, w.seed, &m);
-        out.verify.blocks_checked++;
-        if (bad) {
-          out.verify.bad_sectors += bad;
-          if (out.verify.first_mismatches.size() < VerifyResult::max_mismatches) out.verify.first_mismatches.push_back(m);
-        }
-      }
+      if (verify && !slot_write[tag]) [[unlikely]]
+        check_read(out.verify, buffers + static_cast<size_t>(tag) * w.bs, w.bs, slot_offset[tag], lba_size, w.seed);
       if (!measuring || sub_ts[tag] < measure_start || (timed && done > end)) continue;
       hist.record(done - sub_ts[tag]);
       ios++;
@@ -336,14 +339,8 @@ Result<void> Worker::verify_pass(Engine& eng, char* buffers, uint64_t count) {
           note_error(out.errors, c, slot_offset[tag] / s.device.lba_size);
           continue;
         }
-        VerifyMismatch m;
-        unsigned bad = check_block(buffers + static_cast<size_t>(tag) * w.bs, w.bs, slot_offset[tag],
-                                   s.device.lba_size, w.seed, &m);
-        out.verify.blocks_checked++;
-        if (bad) {
-          out.verify.bad_sectors += bad;
-          if (out.verify.first_mismatches.size() < VerifyResult::max_mismatches) out.verify.first_mismatches.push_back(m);
-        }
+        check_read(out.verify, buffers + static_cast<size_t>(tag) * w.bs, w.bs, slot_offset[tag],
+                   s.device.lba_size, w.seed);
       }
       if (got > 0) left -= static_cast<unsigned>(got);
     }
