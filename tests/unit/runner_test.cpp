@@ -182,6 +182,54 @@ TEST(Runner, NvmeStatusErrorsAreCountedWithTheirLba) {
   EXPECT_EQ(r->ios, 0u) << "failed I/Os are not counted as done";
 }
 
+// A device that completes I/Os only when the caller waits: the runner must
+// fill the queue to --iodepth before waiting, or depth is silently lower.
+class LazyEngine final : public Engine {
+ public:
+  static inline size_t max_outstanding = 0;
+  Result<void> setup(const EngineConfig&) override { return Ok{}; }
+  int submit(std::span<const IoRequest> reqs, unsigned wait_nr) override {
+    for (const auto& r : reqs) queued_.push_back(Completion{r.tag, static_cast<int32_t>(r.len), 0, false});
+    max_outstanding = std::max(max_outstanding, queued_.size() + done_.size());
+    if (wait_nr) complete();
+    return 0;
+  }
+  int reap(std::span<Completion> out, unsigned wait_nr) override {
+    if (wait_nr && done_.empty()) complete();
+    size_t n = std::min(out.size(), done_.size());
+    std::copy(done_.begin(), done_.begin() + n, out.begin());
+    done_.erase(done_.begin(), done_.begin() + n);
+    return static_cast<int>(n);
+  }
+  void teardown() override {}
+
+ private:
+  void complete() {
+    done_.insert(done_.end(), queued_.begin(), queued_.end());
+    queued_.clear();
+  }
+  std::vector<Completion> queued_, done_;
+};
+
+TEST(Runner, FillsTheQueueToIodepthBeforeWaiting) {
+  ScratchFile f(8 << 20);
+  PathInfo p;
+  p.name = "lazy";
+  p.engine = "lazy";
+  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<LazyEngine>(); };
+  WorkloadOptions w = io_count(RwMode::randread, 4000);
+  w.iodepth = 32;
+  w.submit_batch = 8;
+  w.complete_batch = 8;
+  RunSpec s = spec_for(f.path(), "block-irq", w);
+  s.path = &p;
+  LazyEngine::max_outstanding = 0;
+  auto r = run_path(s, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->ios, 4000u);
+  EXPECT_EQ(LazyEngine::max_outstanding, 32u);
+}
+
 TEST(Runner, PsyncRunsAtDepthOne) {
   ScratchFile f(8 << 20);
   auto r = run_path(spec_for(f.path(), "psync", io_count(RwMode::read, 1000)), nullptr);
