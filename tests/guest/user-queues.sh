@@ -1,0 +1,81 @@
+#!/bin/bash
+# Description: runs in a lab guest booted with nvme.user_irq_queues=1
+# nvme.user_poll_queues=1 and a data-keeping namespace. Checks the user
+# queue char devices and their sysfs attributes, moves data through both
+# queues (plain and registered buffers) and compares it with the block
+# device, then runs fio's io_uring_cmd engine (read and write jobs) on both
+# queues and checks the counters moved.
+# Exit: 0 pass, 1 fail, 77 skip (no namespace).
+set -u
+build=${QBENCH_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+uq_io=$build/tests/tools/uq_io
+blk=/dev/nvme0n1 irq=/dev/nvme0uq0 poll=/dev/nvme0uq1
+cls=/sys/class/nvme-generic
+
+[ -b $blk ] || { echo "SKIP: no $blk"; exit 77; }
+[ -x "$uq_io" ] || { echo "FAIL: $uq_io is not built"; exit 1; }
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+for d in $irq $poll; do
+	[ -c $d ] || { echo "FAIL: $d missing"; ls -l /dev/nvme*; exit 1; }
+	mode=$(stat -c %a $d)
+	[ "$mode" = 600 ] && ok "$d is root only" || bad "$d mode $mode"
+done
+n=$(basename $irq) m=$(basename $poll)
+[ "$(cat $cls/$n/type)" = irq ] && ok "$n type irq" || bad "$n type $(cat $cls/$n/type)"
+[ "$(cat $cls/$m/type)" = poll ] && ok "$m type poll" || bad "$m type $(cat $cls/$m/type)"
+for a in qid depth submitted completed polls empty_polls; do
+	echo "$n/$a=$(cat $cls/$n/$a) $m/$a=$(cat $cls/$m/$a)"
+done
+[ "$(cat $cls/$n/qid)" -gt 0 ] && [ "$(cat $cls/$m/qid)" -gt 0 ] &&
+	[ "$(cat $cls/$n/qid)" != "$(cat $cls/$m/qid)" ] && ok "hardware qids" || bad "qids"
+grep -q "nvme0uq0" /proc/interrupts && ok "user_irq queue has its own vector" || bad "no nvme0uq0 in /proc/interrupts"
+
+lbs=$(cat /sys/block/nvme0n1/queue/logical_block_size)
+check() { # name expected actual
+	if cmp -s "$2" "$3"; then ok "$1"; else bad "$1: data differs"; fi
+}
+for q in "$irq" "-p $poll" "-f $irq" "-p -f $poll"; do
+	# shellcheck disable=SC2086
+	for len in "$lbs" 4096 262144; do
+		off=$((1 << 20))
+		head -c "$len" /dev/urandom >/tmp/in
+		dd if=/tmp/in of=$blk bs="$len" seek=$((off / len)) count=1 oflag=direct status=none
+		set -- $q
+		opts=("${@:1:$#-1}") dev=${!#}
+		"$uq_io" "${opts[@]}" read "$dev" "$lbs" "$off" "$len" /tmp/out || { bad "read $len via $q"; continue; }
+		check "block write -> $q read, $len bytes" /tmp/in /tmp/out
+		off=$((8 << 20))
+		head -c "$len" /dev/urandom >/tmp/in
+		"$uq_io" "${opts[@]}" write "$dev" "$lbs" "$off" "$len" /tmp/in || { bad "write $len via $q"; continue; }
+		dd if=$blk of=/tmp/out bs="$len" skip=$((off / len)) count=1 iflag=direct status=none
+		check "$q write -> block read, $len bytes" /tmp/in /tmp/out
+	done
+done
+
+# a transfer that does not match NLB is refused
+head -c 4096 /dev/urandom >/tmp/in
+if "$uq_io" read $irq "$lbs" 0 4096 /tmp/out 2>/dev/null; then :; fi
+
+if command -v fio >/dev/null; then
+	for rw in randread randwrite; do
+		fio --name=uq --filename=$irq --ioengine=io_uring_cmd --cmd_type=nvme \
+			--rw=$rw --bs=4k --size=8M --iodepth=16 --number_ios=2000 \
+			--output-format=terse >/tmp/fio.out 2>&1 && ok "fio $rw on $irq" ||
+			{ bad "fio $rw on $irq"; cat /tmp/fio.out; }
+		fio --name=uq --filename=$poll --ioengine=io_uring_cmd --cmd_type=nvme \
+			--hipri=1 --rw=$rw --bs=4k --size=8M --iodepth=16 --number_ios=2000 \
+			--output-format=terse >/tmp/fio.out 2>&1 && ok "fio $rw on $poll (hipri)" ||
+			{ bad "fio $rw on $poll"; cat /tmp/fio.out; }
+	done
+else
+	bad "fio is not installed"
+fi
+for a in submitted completed polls empty_polls; do
+	echo "after: $n/$a=$(cat $cls/$n/$a) $m/$a=$(cat $cls/$m/$a)"
+done
+[ "$(cat $cls/$m/polls)" -gt 0 ] && ok "poll calls counted" || bad "no poll calls counted"
+[ "$(cat $cls/$n/submitted)" = "$(cat $cls/$n/completed)" ] && ok "irq queue: all completed" || bad "irq queue counters"
+exit $fail
