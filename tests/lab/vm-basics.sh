@@ -34,7 +34,7 @@ fi
 
 help=$("$top/scripts/vm" --help)
 missing=
-for opt in $(grep -oE '^\s+--?[a-z-]+\)' "$top/scripts/vm" | tr -d ' \t)' | tr '|' ' '); do
+for opt in $(grep -oE '^\s+-[a-z-]*[a-z](\|--?[a-z-]+)*\)' "$top/scripts/vm" | tr -d ' \t)' | tr '|' ' '); do
 	grep -qE -- "(^|[ ,])$opt([ ,=]|$)" <<<"$help" || missing+=" $opt"
 done
 if [ -z "$missing" ]; then
