@@ -4,7 +4,8 @@
 # queue char devices and their sysfs attributes, moves data through both
 # queues (plain and registered buffers) and compares it with the block
 # device, then runs fio's io_uring_cmd engine (read and write jobs) on both
-# queues and checks the counters moved.
+# queues and checks the counters moved; uq_mmap checks the read-only
+# mappings and backpressure on the poll queue.
 # Exit: 0 pass, 1 fail, 77 skip (no namespace).
 set -u
 build=${QBENCH_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
@@ -17,21 +18,22 @@ cls=/sys/class/nvme-generic
 fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
+# expect DESCRIPTION COMMAND...: ok when COMMAND succeeds
+expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 for d in $irq $poll; do
-	[ -c $d ] || { echo "FAIL: $d missing"; ls -l /dev/nvme*; exit 1; }
-	mode=$(stat -c %a $d)
-	[ "$mode" = 600 ] && ok "$d is root only" || bad "$d mode $mode"
+	[ -c "$d" ] || { echo "FAIL: $d missing"; ls -l /dev/nvme*; exit 1; }
+	expect "$d is root only (mode 600)" test "$(stat -c %a "$d")" = 600
 done
 n=$(basename $irq) m=$(basename $poll)
-[ "$(cat $cls/$n/type)" = irq ] && ok "$n type irq" || bad "$n type $(cat $cls/$n/type)"
-[ "$(cat $cls/$m/type)" = poll ] && ok "$m type poll" || bad "$m type $(cat $cls/$m/type)"
+expect "$n type irq" test "$(cat "$cls/$n/type")" = irq
+expect "$m type poll" test "$(cat "$cls/$m/type")" = poll
 for a in qid depth submitted completed polls empty_polls; do
-	echo "$n/$a=$(cat $cls/$n/$a) $m/$a=$(cat $cls/$m/$a)"
+	echo "$n/$a=$(cat "$cls/$n/$a") $m/$a=$(cat "$cls/$m/$a")"
 done
-[ "$(cat $cls/$n/qid)" -gt 0 ] && [ "$(cat $cls/$m/qid)" -gt 0 ] &&
-	[ "$(cat $cls/$n/qid)" != "$(cat $cls/$m/qid)" ] && ok "hardware qids" || bad "qids"
-grep -q "nvme0uq0" /proc/interrupts && ok "user_irq queue has its own vector" || bad "no nvme0uq0 in /proc/interrupts"
+qn=$(cat "$cls/$n/qid") qm=$(cat "$cls/$m/qid")
+expect "hardware qids $qn and $qm" test "$qn" -gt 0 -a "$qm" -gt 0 -a "$qn" != "$qm"
+expect "user_irq queue has its own vector" grep -q nvme0uq0 /proc/interrupts
 
 lbs=$(cat /sys/block/nvme0n1/queue/logical_block_size)
 check() { # name expected actual
@@ -55,27 +57,27 @@ for q in "$irq" "-p $poll" "-f $irq" "-p -f $poll"; do
 	done
 done
 
-# a transfer that does not match NLB is refused
-head -c 4096 /dev/urandom >/tmp/in
-if "$uq_io" read $irq "$lbs" 0 4096 /tmp/out 2>/dev/null; then :; fi
+# read-only mmap of the state page and CQ ring, user-space pending test,
+# backpressure past the queue depth
+expect "mmap and backpressure" "$build/tests/tools/uq_mmap" $poll "$lbs"
 
 if command -v fio >/dev/null; then
 	for rw in randread randwrite; do
 		fio --name=uq --filename=$irq --ioengine=io_uring_cmd --cmd_type=nvme \
 			--rw=$rw --bs=4k --size=8M --iodepth=16 --number_ios=2000 \
-			--output-format=terse >/tmp/fio.out 2>&1 && ok "fio $rw on $irq" ||
-			{ bad "fio $rw on $irq"; cat /tmp/fio.out; }
+			--output-format=terse >/tmp/fio.out 2>&1 || cat /tmp/fio.out
+		expect "fio $rw on $irq" grep -q '^3;' /tmp/fio.out
 		fio --name=uq --filename=$poll --ioengine=io_uring_cmd --cmd_type=nvme \
 			--hipri=1 --rw=$rw --bs=4k --size=8M --iodepth=16 --number_ios=2000 \
-			--output-format=terse >/tmp/fio.out 2>&1 && ok "fio $rw on $poll (hipri)" ||
-			{ bad "fio $rw on $poll"; cat /tmp/fio.out; }
+			--output-format=terse >/tmp/fio.out 2>&1 || cat /tmp/fio.out
+		expect "fio $rw on $poll (hipri)" grep -q '^3;' /tmp/fio.out
 	done
 else
 	bad "fio is not installed"
 fi
 for a in submitted completed polls empty_polls; do
-	echo "after: $n/$a=$(cat $cls/$n/$a) $m/$a=$(cat $cls/$m/$a)"
+	echo "after: $n/$a=$(cat "$cls/$n/$a") $m/$a=$(cat "$cls/$m/$a")"
 done
-[ "$(cat $cls/$m/polls)" -gt 0 ] && ok "poll calls counted" || bad "no poll calls counted"
-[ "$(cat $cls/$n/submitted)" = "$(cat $cls/$n/completed)" ] && ok "irq queue: all completed" || bad "irq queue counters"
+expect "poll calls counted" test "$(cat "$cls/$m/polls")" -gt 0
+expect "irq queue: every submitted command completed" test "$(cat "$cls/$n/submitted")" = "$(cat "$cls/$n/completed")"
 exit $fail

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Description: checks the read-only mappings of an NVMe user_poll queue
+ * (/dev/nvmeXuqN) and its backpressure. The state page and the CQ ring map
+ * read-only, writable mappings and mprotect(PROT_WRITE) fail; after reads are
+ * submitted on an IOPOLL ring, the user-space pending test (phase bit of the
+ * CQE at the published head) turns true before the kernel is entered, and
+ * the completions then reap normally. Submitting one command more than the
+ * queue holds fails that command with -EBUSY and nothing else.
+ *
+ * usage: uq_mmap CHARDEV LBA_SIZE
+ * Exit: 0 pass, 1 fail, 2 bad usage.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/nvme_ioctl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NVME_CMD_READ 0x02
+
+#ifndef NVME_UQ_OFF_CQ
+#define NVME_UQ_OFF_STATE 0x0ULL
+#define NVME_UQ_OFF_CQ 0x100000ULL
+struct nvme_uq_state {
+	__u32 version;
+	__u32 qid;
+	__u32 depth;
+	__u32 cq_head_phase;
+	__u32 generation;
+	__u32 flags;
+};
+#endif
+
+struct cqe {
+	uint32_t result;
+	uint32_t rsvd;
+	uint16_t sq_head;
+	uint16_t sq_id;
+	uint16_t command_id;
+	uint16_t status;
+};
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+	if (!ok)
+		failures++;
+}
+
+static int pending(volatile struct nvme_uq_state *st, volatile struct cqe *cq)
+{
+	uint32_t hp = __atomic_load_n(&st->cq_head_phase, __ATOMIC_ACQUIRE);
+
+	return (le16toh(cq[hp & 0xffff].status) & 1) == ((hp >> 16) & 1);
+}
+
+static void prep_read(struct io_uring_sqe *sqe, int fd, int nsid, void *buf, unsigned int lbs,
+		      unsigned long long lba)
+{
+	struct nvme_uring_cmd *cmd;
+
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	cmd = (struct nvme_uring_cmd *)sqe->cmd;
+	cmd->opcode = NVME_CMD_READ;
+	cmd->nsid = nsid;
+	cmd->addr = (uintptr_t)buf;
+	cmd->data_len = lbs;
+	cmd->cdw10 = lba;
+	cmd->cdw12 = 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 |
+					      IORING_SETUP_IOPOLL };
+	volatile struct nvme_uq_state *st;
+	unsigned int lbs, depth, i, n, busy = 0, good = 0, other = 0;
+	volatile struct cqe *cq;
+	struct io_uring ring;
+	size_t cq_len;
+	int fd, nsid, ret, spins;
+	char *bufs;
+	void *w;
+
+	if (argc != 3)
+		return fprintf(stderr, "usage: uq_mmap CHARDEV LBA_SIZE\n"), 2;
+	lbs = atoi(argv[2]);
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0)
+		return perror(argv[1]), 1;
+	nsid = ioctl(fd, NVME_IOCTL_ID);
+	check(nsid > 0, "NVME_IOCTL_ID gives a namespace");
+
+	st = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
+	if (st == MAP_FAILED)
+		return perror("mmap state"), 1;
+	printf("state: version %u qid %u depth %u head %u phase %u generation %u flags %#x\n",
+	       st->version, st->qid, st->depth, st->cq_head_phase & 0xffff,
+	       (st->cq_head_phase >> 16) & 1, st->generation, st->flags);
+	check(st->version == 1 && st->qid > 0 && st->depth >= 2 && (st->flags & 1),
+	      "state page: version 1, live, qid and depth set");
+	depth = st->depth;
+	cq_len = (depth * 16 + 4095) & ~4095UL;
+	cq = mmap(NULL, cq_len, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	check(cq != MAP_FAILED, "CQ ring maps read-only");
+	if (cq == MAP_FAILED)
+		return 1;
+	w = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	check(w == MAP_FAILED && errno == EPERM, "writable CQ mapping fails with EPERM");
+	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
+	check(w == MAP_FAILED && errno == EPERM, "writable state mapping fails with EPERM");
+	check(mprotect((void *)cq, cq_len, PROT_READ | PROT_WRITE) != 0,
+	      "mprotect(PROT_WRITE) on the CQ ring fails");
+	w = mmap(NULL, cq_len + 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	check(w == MAP_FAILED, "a CQ mapping longer than the ring fails");
+	check(!pending(st, cq), "nothing pending on an idle queue");
+
+	ret = io_uring_queue_init_params(2 * depth, &ring, &p);
+	if (ret)
+		return fprintf(stderr, "io_uring setup: %s\n", strerror(-ret)), 1;
+	if (posix_memalign((void **)&bufs, 4096, (size_t)depth * 4096))
+		return 1;
+
+	/* one read, then watch the CQ from user space until it is pending */
+	prep_read(io_uring_get_sqe(&ring), fd, nsid, bufs, lbs, 0);
+	/*
+	 * io_uring_submit() asks an IOPOLL ring for events, which polls once
+	 * and may reap the completion in the kernel: submit without that.
+	 */
+	io_uring_smp_store_release(ring.sq.ktail, ring.sq.sqe_tail);
+	ring.sq.sqe_head = ring.sq.sqe_tail;
+	ret = syscall(__NR_io_uring_enter, ring.ring_fd, 1, 0, 0, NULL, 0);
+	check(ret == 1, "submit one read without polling");
+	for (spins = 0; !pending(st, cq) && spins < 200000000; spins++)
+		;
+	check(pending(st, cq), "the completion shows as pending in user space");
+	{
+		struct io_uring_cqe *c;
+
+		ret = io_uring_wait_cqe(&ring, &c);
+		check(!ret && c->res == 0, "and then reaps with status 0");
+		if (!ret)
+			io_uring_cqe_seen(&ring, c);
+	}
+	check(!pending(st, cq), "nothing pending after reaping");
+
+	/* depth commands: the queue holds depth - 1, the last gets -EBUSY */
+	for (i = 0; i < depth; i++)
+		prep_read(io_uring_get_sqe(&ring), fd, nsid, bufs + (size_t)i * 4096, lbs, i);
+	n = io_uring_submit(&ring);
+	check(n == depth, "submit depth reads at once");
+	for (i = 0; i < n; i++) {
+		struct io_uring_cqe *c;
+
+		ret = io_uring_wait_cqe(&ring, &c);
+		if (ret)
+			break;
+		if (c->res == -EBUSY)
+			busy++;
+		else if (c->res == 0)
+			good++;
+		else
+			other++;
+		io_uring_cqe_seen(&ring, c);
+	}
+	printf("%u completed, %u EBUSY, %u other\n", good, busy, other);
+	check(busy >= 1 && good + busy == depth && !other,
+	      "more commands than the queue holds: the excess fails with EBUSY, the rest complete");
+	io_uring_queue_exit(&ring);
+	return failures ? 1 : 0;
+}
