@@ -19,6 +19,8 @@ packages=(
 	shellcheck
 	# test images for the destructive-write guard (sfdisk)
 	fdisk e2fsprogs
+	# reports: charts inlined into HTML, headless rendering test
+	libjs-chart.js chromium python3-pil
 )
 
 missing=()
