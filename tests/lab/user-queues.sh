@@ -1,0 +1,30 @@
+#!/bin/bash
+# Description: the user queue patches. With user_irq_queues=0 and
+# user_poll_queues=0 the controller has the same queues and interrupts as
+# without the parameters and no user queue devices; with 1/1 the queue
+# devices carry data both ways (plain and registered buffers), fio's
+# io_uring_cmd engine runs read and write jobs on both, the CQ ring and
+# state page map read-only, backpressure fails the excess command, and
+# resets and removal with I/O in flight fail the commands without a kernel
+# report.
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+queues='ls /dev/nvme0uq* 2>/dev/null; grep -o "nvme0q[0-9]*" /proc/interrupts | sort; ls /sys/block/nvme0n1/mq | wc -l'
+lab_vm --results "$tmp" -- sh -c "{ $queues; } >$tmp/plain"
+lab_vm --results "$tmp" --append "nvme.user_irq_queues=0 nvme.user_poll_queues=0" -- sh -c "{ $queues; } >$tmp/zero"
+if [ -s "$tmp/plain" ] && cmp -s "$tmp/plain" "$tmp/zero"; then
+	pass "0/0: same interrupts and blk-mq queues as without the parameters, no user queue devices"
+else
+	fail "0/0 differs: $(diff "$tmp/plain" "$tmp/zero" 2>&1 | head -5)"
+fi
+
+expect_status 0 "user queues: devices, data, fio, mmap, backpressure" \
+	lab_vm --nvme file,size=64M --append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
+	-- "$top/tests/guest/user-queues.sh"
+expect_status 0 "user queues: reset and removal with I/O in flight" \
+	lab_vm --nvme file,size=64M --append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
+	-- "$top/tests/guest/user-queues-reset.sh"
+done_testing
