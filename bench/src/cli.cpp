@@ -61,6 +61,7 @@ void build_cli(CLI::App& app, CliOptions& o) {
   auto* list = app.add_subcommand("list", "list NVMe controllers, namespaces, ng devices and what each path needs");
   list->add_option("--json", o.json, "also write the inventory as JSON to this file");
   list->callback([&o] { o.command = "list"; });
+  add_report_commands(app, o.report, o.command);
 }
 
 Result<uint64_t> parse_size(std::string_view text, std::string_view option) {

@@ -15,6 +15,16 @@
 
 namespace qb {
 
+// Options of the commands that read reports rather than run I/O.
+struct ReportOptions {
+  std::vector<std::string> files;  // report: reports; diff: BASE NEW
+  std::string format = "text";
+  std::string output;              // -o; empty: stdout
+  std::string chart_js;
+  std::vector<std::string> thresholds;
+  std::string dir;                 // dashboard
+};
+
 struct CliOptions {
   std::string command;  // run, compare, list
   WorkloadOptions w;
@@ -33,9 +43,12 @@ struct CliOptions {
   std::string json;
   bool allow_destructive = false;
   bool quiet = false;
+  ReportOptions report;  // report, diff, dashboard
 };
 
 void build_cli(CLI::App& app, CliOptions& o);
+// The report, diff and dashboard subcommands (report_cli.cpp).
+void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command);
 
 // Checks that need no device; fills o.w from the option strings.
 Result<void> validate_options(CliOptions& o);

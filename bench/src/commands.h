@@ -1,5 +1,5 @@
-// The subcommands: run, compare, list. Each returns the exit status or an
-// error for main to print.
+// The subcommands: run, compare, list; report, diff, dashboard. Each
+// returns the exit status or an error for main to print.
 #pragma once
 
 #include <string>
@@ -13,8 +13,13 @@ namespace qb {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_io_errors = 1;  // the run finished but saw I/O errors or verify mismatches
 inline constexpr int exit_usage = 2;      // invalid option or unsupported setup; nothing was written
+inline constexpr int exit_regression = 1;  // diff: a metric regressed
 
 Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& argv);
 Result<int> cmd_list(const CliOptions& o);
+// report_commands.cpp
+Result<int> cmd_report(const ReportOptions& o);
+Result<int> cmd_diff(const ReportOptions& o);
+Result<int> cmd_dashboard(const ReportOptions& o);
 
 }  // namespace qb

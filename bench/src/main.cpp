@@ -26,7 +26,11 @@ int main(int argc, char** argv) {
   }
   try {
     std::vector<std::string> args(argv, argv + argc);
-    auto r = opts.command == "list" ? qb::cmd_list(opts) : qb::cmd_run_or_compare(opts, args);
+    auto r = opts.command == "list"        ? qb::cmd_list(opts)
+             : opts.command == "report"    ? qb::cmd_report(opts.report)
+             : opts.command == "diff"      ? qb::cmd_diff(opts.report)
+             : opts.command == "dashboard" ? qb::cmd_dashboard(opts.report)
+                                           : qb::cmd_run_or_compare(opts, args);
     if (!r) {
       fmt::print(stderr, "nvme-qbench: {}\n", r.error().message);
       return r.error().kind == qb::ErrorKind::usage ? qb::exit_usage : qb::exit_io_errors;

@@ -1,0 +1,177 @@
+#include "diff.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "report_document.h"
+
+namespace qb {
+
+namespace {
+
+constexpr double max_threshold = 10.0;  // 1000%
+
+Result<double> parse_percent(std::string_view text, std::string_view arg) {
+  std::string_view num = text;
+  if (!num.empty() && num.back() == '%') num.remove_suffix(1);
+  double v = 0;
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+  if (num.empty() || ec != std::errc() || p != num.data() + num.size() || !std::isfinite(v) || v <= 0 ||
+      v / 100 > max_threshold)
+    return usage_error(fmt::format("--threshold {}: \"{}\" is not a percentage above 0 and at most {:.0f}; "
+                                   "use e.g. --threshold 5 or --threshold p99=20",
+                                   arg, text, max_threshold * 100));
+  return v / 100;
+}
+
+bool checked(const MetricDef& m, const DiffOptions& o) { return m.gated || o.per_metric.count(m.key); }
+
+MetricChange compare(const std::string& path, const MetricDef& m, const PathAggregate& b, const PathAggregate& n,
+                     const DiffOptions& o) {
+  MetricChange c;
+  c.path = path;
+  c.metric = &m;
+  const Summary& sb = b.*(m.member);
+  const Summary& sn = n.*(m.member);
+  c.base = sb.median;
+  c.now = sn.median;
+  c.change = sb.median != 0 ? (sn.median - sb.median) / std::fabs(sb.median) : (sn.median != 0 ? 1 : 0);
+  c.worse = m.higher_is_better ? -c.change : c.change;
+  c.spread = std::max(sb.spread, sn.spread);
+  auto it = o.per_metric.find(m.key);
+  c.threshold = it != o.per_metric.end() ? it->second : o.threshold;
+  double limit = std::max(c.threshold, c.spread);
+  if (c.worse > limit) c.verdict = Verdict::regression;
+  else if (c.worse > c.threshold) c.verdict = Verdict::within_spread;
+  else if (-c.worse > limit) c.verdict = Verdict::improved;
+  return c;
+}
+
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::ok: return "ok";
+    case Verdict::improved: return "improved";
+    case Verdict::within_spread: return "within spread";
+    case Verdict::regression: return "REGRESSION";
+    case Verdict::missing: return "MISSING";
+  }
+  return "?";
+}
+
+Result<DiffOptions> parse_thresholds(const std::vector<std::string>& args) {
+  DiffOptions o;
+  for (const auto& a : args) {
+    auto eq = a.find('=');
+    if (eq == std::string::npos) {
+      auto v = parse_percent(a, a);
+      if (!v) return v.error();
+      o.threshold = *v;
+      continue;
+    }
+    std::string key = a.substr(0, eq);
+    if (!find_metric(key))
+      return usage_error(fmt::format("--threshold {}: unknown metric \"{}\"; metrics: {}", a, key, metric_keys()));
+    auto v = parse_percent(std::string_view(a).substr(eq + 1), a);
+    if (!v) return v.error();
+    o.per_metric[key] = *v;
+  }
+  return o;
+}
+
+std::vector<const MetricChange*> DiffResult::regressions() const {
+  std::vector<const MetricChange*> out;
+  for (const auto& c : changes)
+    if (c.verdict == Verdict::regression || c.verdict == Verdict::missing) out.push_back(&c);
+  return out;
+}
+
+DiffResult diff_reports(const ReportData& base, const ReportData& now, const DiffOptions& o) {
+  DiffResult d;
+  if (base.workload_line() != now.workload_line())
+    d.notes.push_back(fmt::format("The workloads differ (base: {}; new: {}): the change may not be the kernel's.",
+                                  base.workload_line(), now.workload_line()));
+  if (base.kernel_release != now.kernel_release)
+    d.notes.push_back(fmt::format("Kernel {} -> {}.", base.kernel_release, now.kernel_release));
+  bool one_round = false;
+  for (const auto& b : base.paths) {
+    const PathAggregate* n = now.find(b.path);
+    if (!n) {
+      MetricChange c;
+      c.path = b.path;
+      c.verdict = Verdict::missing;
+      d.changes.push_back(c);
+      continue;
+    }
+    one_round |= b.rounds < 2 || n->rounds < 2;
+    for (const auto& m : metric_defs()) {
+      if (!checked(m, o)) continue;
+      if (m.probes && !(b.probes && n->probes)) continue;
+      d.changes.push_back(compare(b.path, m, b, *n, o));
+    }
+  }
+  for (const auto& n : now.paths)
+    if (!base.find(n.path)) d.notes.push_back(fmt::format("Path {} is new; nothing to compare it with.", n.path));
+  if (one_round)
+    d.notes.push_back("A report has one round per path: its spread is unknown, so the threshold alone decides.");
+  return d;
+}
+
+std::string format_diff(const DiffResult& d, const ReportData& base, const ReportData& now, const DiffOptions& o) {
+  Document doc;
+  Section head{1, "nvme-qbench diff", {}};
+  Block f;
+  f.kind = Block::Kind::fields;
+  f.fields = {{"base", fmt::format("{} ({}, {}, git {})", base.file, base.created_at, base.kernel_release,
+                                   base.git_revision)},
+              {"new", fmt::format("{} ({}, {}, git {})", now.file, now.created_at, now.kernel_release,
+                                  now.git_revision)}};
+  head.blocks.push_back(f);
+  Block rule;
+  rule.kind = Block::Kind::text;
+  std::string per;
+  for (const auto& [k, v] : o.per_metric) per += fmt::format(", {} {}", k, format_percent(v));
+  rule.lines.push_back(fmt::format(
+      "A metric regresses when its median is worse than the base's by more than the threshold ({}{}) and by "
+      "more than the spread (max - min) / median of either report; worse by more than the threshold but "
+      "within the spread is shown, not failed.",
+      format_percent(o.threshold), per));
+  head.blocks.push_back(rule);
+  doc.sections.push_back(head);
+
+  Section s{2, "Changes", {}};
+  Block t;
+  t.kind = Block::Kind::table;
+  t.table.header = {"path", "metric", "base", "new", "change", "limit", "verdict"};
+  for (const auto& c : d.changes) {
+    if (!c.metric) {
+      t.table.rows.push_back({c.path, "-", "-", "-", "-", "-", verdict_name(c.verdict)});
+      continue;
+    }
+    t.table.rows.push_back({c.path, c.metric->key, format_metric(*c.metric, c.base), format_metric(*c.metric, c.now),
+                            fmt::format("{:+.1f}%", c.change * 100),
+                            format_percent(std::max(c.threshold, c.spread)), verdict_name(c.verdict)});
+  }
+  s.blocks.push_back(t);
+  doc.sections.push_back(s);
+
+  Section v{2, "Verdict", {}};
+  Block lines;
+  lines.kind = Block::Kind::text;
+  for (const auto& n : d.notes) lines.lines.push_back("Note: " + n);
+  auto regs = d.regressions();
+  for (const auto* c : regs)
+    lines.lines.push_back(c->metric ? fmt::format("REGRESSION: {} {} {:+.1f}% (limit {})", c->path, c->metric->key,
+                                                  c->change * 100, format_percent(std::max(c->threshold, c->spread)))
+                                    : fmt::format("REGRESSION: path {} is missing from the new report", c->path));
+  lines.lines.push_back(regs.empty() ? "PASS: no regression."
+                                     : fmt::format("FAIL: {} regression(s).", regs.size()));
+  v.blocks.push_back(lines);
+  doc.sections.push_back(v);
+  return layout_text(doc);
+}
+
+}  // namespace qb

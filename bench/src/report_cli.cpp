@@ -1,0 +1,33 @@
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "html_page.h"
+#include "reporter.h"
+
+namespace qb {
+
+void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) {
+  auto* rep = app.add_subcommand("report", "render reports written by --json as text, markdown or html");
+  rep->add_option("files", o.files, "report files (JSON, schema reports/schema/)")->required();
+  rep->add_option("--format", o.format, "output format: " + report_formats())->capture_default_str();
+  rep->add_option("-o,--output", o.output, "write here instead of stdout");
+  rep->add_option("--chart-js", o.chart_js, fmt::format("html: Chart.js file to inline (default {}, Debian package {})",
+                                                        default_chart_js, chart_js_package));
+  rep->callback([&command] { command = "report"; });
+
+  auto* diff = app.add_subcommand("diff", "compare two reports; exit 1 on a regression beyond threshold and spread");
+  diff->add_option("files", o.files, "BASE.json NEW.json")->required()->expected(2);
+  diff->add_option("--threshold", o.thresholds,
+                   "percent a metric may worsen (default 5), or METRIC=PCT for one metric; repeatable. Metrics: " +
+                       metric_keys());
+  diff->add_option("-o,--output", o.output, "write the verdict here too");
+  diff->callback([&command] { command = "diff"; });
+
+  auto* dash = app.add_subcommand("dashboard", "trend charts of every report under DIR, one self-contained page");
+  dash->add_option("dir", o.dir, "folder searched for *.json reports, recursively")->required();
+  dash->add_option("-o,--output", o.output, "the HTML page to write")->required();
+  dash->add_option("--chart-js", o.chart_js, "Chart.js file to inline (default: Debian's)");
+  dash->callback([&command] { command = "dashboard"; });
+}
+
+}  // namespace qb

@@ -1,0 +1,424 @@
+#include "report_data.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace qb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double busy_cpu_bound = 0.90;    // at or above: the thread never waited
+constexpr double busy_device_bound = 0.60;  // at or below: it waited 40% of the time
+constexpr double useless_device_bound = 0.50;
+constexpr double useless_cpu_bound = 0.10;
+
+const MetricDef metrics[] = {
+    {"iops", "IOPS", true, true, false, 1, "", &PathAggregate::iops},
+    {"bw", "bandwidth MiB/s", true, true, false, 1.0 / (1024 * 1024), "MiB/s", &PathAggregate::bw_bytes_s},
+    {"p50", "latency p50 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p50_ns},
+    {"p90", "latency p90 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p90_ns},
+    {"p99", "latency p99 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p99_ns},
+    {"p99.9", "latency p99.9 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_9_ns},
+    {"p99.99", "latency p99.99 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_99_ns},
+    {"ios-per-submit", "I/Os per submit call", true, false, false, 1, "", &PathAggregate::ios_per_submit},
+    {"ios-per-reap", "I/Os per reap call", true, false, false, 1, "", &PathAggregate::ios_per_reap},
+    {"usr-per-io", "CPU usr ns per I/O", false, false, false, 1, "ns", &PathAggregate::usr_ns_per_io},
+    {"sys-per-io", "CPU sys ns per I/O", false, false, false, 1, "ns", &PathAggregate::sys_ns_per_io},
+    {"cpu-per-io", "CPU ns per I/O", false, true, false, 1, "ns", &PathAggregate::cpu_ns_per_io},
+    {"cpu-busy", "CPU busy, of 1 CPU", false, false, false, 1, "", &PathAggregate::cpu_busy},
+    {"empty-reaps", "empty reap calls", false, false, false, 1, "", &PathAggregate::empty_reap_ratio},
+    {"useless-polls", "useless-poll ratio", false, true, true, 1, "", &PathAggregate::useless_poll_ratio},
+    {"block-calls", "block-layer calls per I/O", false, true, true, 1, "", &PathAggregate::block_calls_per_io},
+};
+
+// Reads fields and remembers the first one that is missing or mistyped, so
+// a damaged report is rejected with the field's name instead of an
+// exception.
+class Reader {
+ public:
+  explicit Reader(std::string name) : name_(std::move(name)) {}
+
+  const json& obj(const json& j, const char* key, const std::string& where) {
+    static const json empty = json::object();
+    if (!j.is_object() || !j.contains(key) || !j[key].is_object()) return fail(where, key, "an object"), empty;
+    return j[key];
+  }
+  const json& arr(const json& j, const char* key, const std::string& where) {
+    static const json empty = json::array();
+    if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return fail(where, key, "an array"), empty;
+    return j[key];
+  }
+  double num(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return fail(where, key, "a number"), 0;
+    return j[key].get<double>();
+  }
+  std::string str(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return fail(where, key, "a string"), "";
+    return j[key].get<std::string>();
+  }
+  bool flag(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_boolean()) return fail(where, key, "true or false"), false;
+    return j[key].get<bool>();
+  }
+  // Optional fields: null and absent read as the fallback.
+  static std::string opt_str(const json& j, const char* key, std::string fallback = "") {
+    if (j.is_object() && j.contains(key)) {
+      if (j[key].is_string()) return j[key].get<std::string>();
+      if (j[key].is_number_integer()) return std::to_string(j[key].get<long long>());
+    }
+    return fallback;
+  }
+  static double opt_num(const json& j, const char* key, double fallback) {
+    return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+  }
+
+  bool ok() const { return error_.empty(); }
+  Error error() const { return usage_error(fmt::format("{}: {}", name_, error_)); }
+
+ private:
+  void fail(const std::string& where, const char* key, const char* what) {
+    if (error_.empty())
+      error_ = fmt::format("field {}{}{} is missing or not {}; the file does not follow schema version 1", where,
+                           where.empty() ? "" : ".", key, what);
+  }
+  std::string name_;
+  std::string error_;
+};
+
+struct RunFacts {
+  double iops, bw, lat[7], per_submit, per_reap, usr, sys, busy, empty;
+  bool has_probes = false;
+  double useless = -1, block_calls = -1;  // -1: not measured in this run
+  std::string poll_function;
+  std::vector<SymbolShare> symbols;
+  std::vector<double> series;
+  uint64_t errors;
+  bool interrupted;
+};
+
+std::vector<SymbolShare> read_symbols(const json& list) {
+  std::vector<SymbolShare> out;
+  if (!list.is_array()) return out;
+  double total = 0;
+  for (const auto& s : list) {
+    std::string name = Reader::opt_str(s, "symbol", Reader::opt_str(s, "name"));
+    double share = Reader::opt_num(s, "self_share", Reader::opt_num(s, "share", -1));
+    double count = Reader::opt_num(s, "samples", Reader::opt_num(s, "count", 0));
+    out.push_back(SymbolShare{name, share >= 0 ? share : count});
+    total += count;
+  }
+  // Counts rather than shares: turn them into fractions of the listed samples.
+  if (total > 0)
+    for (auto& s : out)
+      if (s.share > 1) s.share /= total;
+  return out;
+}
+
+// run.probes as nvme-qbench --probes writes it: counted kernel functions
+// (kind "poll" with empty_calls, kind "call") and a kernel profile. The
+// useless-poll ratio is that of the poll function called most often (the
+// driver's, which every poll reaches); block-layer calls per I/O sum the
+// counted "call" functions.
+void read_probes(const json& p, RunFacts& f) {
+  f.has_probes = true;
+  f.useless = Reader::opt_num(p, "useless_poll_ratio", -1);
+  f.block_calls = Reader::opt_num(p, "block_calls_per_io", -1);
+  double most_calls = 0, calls_sum = 0;
+  bool any_call = false;
+  if (p.contains("functions") && p["functions"].is_array())
+    for (const auto& fn : p["functions"]) {
+      if (!fn.is_object() || fn.value("available", false) != true) continue;
+      double calls = Reader::opt_num(fn, "calls", 0);
+      if (fn.value("kind", "") == "poll") {
+        double ratio = Reader::opt_num(fn, "useless_ratio", -1);
+        if (ratio >= 0 && calls > most_calls && !p.contains("useless_poll_ratio")) {
+          most_calls = calls;
+          f.useless = ratio;
+          f.poll_function = Reader::opt_str(fn, "name");
+        }
+      } else if (fn.value("kind", "") == "call") {
+        calls_sum += Reader::opt_num(fn, "calls_per_io", 0);
+        any_call = true;
+      }
+    }
+  if (f.block_calls < 0 && any_call) f.block_calls = calls_sum;
+  if (p.contains("profile") && p["profile"].is_object() && p["profile"].value("available", false) == true)
+    f.symbols = read_symbols(p["profile"].contains("top_symbols") ? p["profile"]["top_symbols"] : json());
+  else if (p.contains("top_symbols"))
+    f.symbols = read_symbols(p["top_symbols"]);
+}
+
+RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
+  RunFacts f{};
+  f.iops = rd.num(run, "iops", where);
+  f.bw = rd.num(run, "bw_bytes_per_s", where);
+  const json& lat = rd.obj(run, "latency_ns", where);
+  const char* keys[] = {"min", "p50", "p90", "p99", "p99_9", "p99_99", "max"};
+  for (int i = 0; i < 7; i++) f.lat[i] = rd.num(lat, keys[i], where + ".latency_ns");
+  f.per_submit = rd.num(rd.obj(run, "submit", where), "ios_per_call", where + ".submit");
+  const json& reap = rd.obj(run, "reap", where);
+  f.per_reap = rd.num(reap, "ios_per_call", where + ".reap");
+  double reap_calls = rd.num(reap, "calls", where + ".reap");
+  f.empty = reap_calls > 0 ? rd.num(reap, "empty_calls", where + ".reap") / reap_calls : 0;
+  double ios = 0, usr = 0, sys = 0, busy = 0;
+  const json& threads = rd.arr(run, "threads", where);
+  for (size_t i = 0; i < threads.size(); i++) {
+    std::string tw = fmt::format("{}.threads[{}]", where, i);
+    ios += rd.num(threads[i], "ios", tw);
+    usr += rd.num(threads[i], "usr_s", tw);
+    sys += rd.num(threads[i], "sys_s", tw);
+    double el = rd.num(threads[i], "elapsed_s", tw);
+    busy += el > 0 ? (rd.num(threads[i], "usr_s", tw) + rd.num(threads[i], "sys_s", tw)) / el : 0;
+  }
+  f.usr = ios > 0 ? usr * 1e9 / ios : 0;
+  f.sys = ios > 0 ? sys * 1e9 / ios : 0;
+  f.busy = threads.empty() ? 0 : busy / static_cast<double>(threads.size());
+  for (const auto& v : rd.arr(run, "iops_series", where))
+    if (v.is_number()) f.series.push_back(v.get<double>());
+  f.errors = static_cast<uint64_t>(rd.num(run, "error_count", where));
+  f.interrupted = rd.flag(run, "interrupted", where);
+  if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
+  return f;
+}
+
+template <class F>
+Summary over(const std::vector<RunFacts>& runs, F get) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(get(r));
+  return summarize(v);
+}
+
+void decide_bound(PathAggregate& a) {
+  double busy = a.cpu_busy.median;
+  if (!a.poll) {
+    if (busy >= busy_cpu_bound) {
+      a.bound = Bound::cpu;
+      a.bound_reason = fmt::format("busy {:.2f} >= {:.2f}", busy, busy_cpu_bound);
+    } else if (busy <= busy_device_bound) {
+      a.bound = Bound::device;
+      a.bound_reason = fmt::format("busy {:.2f} <= {:.2f}", busy, busy_device_bound);
+    } else {
+      a.bound_reason = fmt::format("busy {:.2f}, between the limits", busy);
+    }
+    return;
+  }
+  if (!a.probes || a.useless_poll_ratio.n == 0) {
+    a.bound_reason = a.probes ? "polled, but no poll function was counted" : "polled: busy either way; needs --probes";
+    return;
+  }
+  double useless = a.useless_poll_ratio.median;
+  if (useless >= useless_device_bound) {
+    a.bound = Bound::device;
+    a.bound_reason = fmt::format("useless polls {:.2f} >= {:.2f}", useless, useless_device_bound);
+  } else if (useless <= useless_cpu_bound && busy >= busy_cpu_bound) {
+    a.bound = Bound::cpu;
+    a.bound_reason = fmt::format("useless polls {:.2f}, busy {:.2f}", useless, busy);
+  } else {
+    a.bound_reason = fmt::format("useless polls {:.2f}, between the limits", useless);
+  }
+}
+
+PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& runs) {
+  PathAggregate a;
+  a.path = path;
+  a.poll = poll;
+  a.rounds = static_cast<unsigned>(runs.size());
+  a.iops = over(runs, [](const RunFacts& r) { return r.iops; });
+  a.bw_bytes_s = over(runs, [](const RunFacts& r) { return r.bw; });
+  Summary* lat[] = {&a.lat_min_ns, &a.lat_p50_ns, &a.lat_p90_ns, &a.lat_p99_ns,
+                    &a.lat_p99_9_ns, &a.lat_p99_99_ns, &a.lat_max_ns};
+  for (int i = 0; i < 7; i++) *lat[i] = over(runs, [i](const RunFacts& r) { return r.lat[i]; });
+  a.ios_per_submit = over(runs, [](const RunFacts& r) { return r.per_submit; });
+  a.ios_per_reap = over(runs, [](const RunFacts& r) { return r.per_reap; });
+  a.usr_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr; });
+  a.sys_ns_per_io = over(runs, [](const RunFacts& r) { return r.sys; });
+  a.cpu_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr + r.sys; });
+  a.cpu_busy = over(runs, [](const RunFacts& r) { return r.busy; });
+  a.empty_reap_ratio = over(runs, [](const RunFacts& r) { return r.empty; });
+  a.probes = std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.has_probes; });
+  if (a.probes) {
+    std::vector<double> useless, calls;
+    for (const auto& r : runs) {
+      if (r.useless >= 0) useless.push_back(r.useless);
+      if (r.block_calls >= 0) calls.push_back(r.block_calls);
+      if (!r.poll_function.empty()) a.poll_function = r.poll_function;
+    }
+    a.useless_poll_ratio = summarize(useless);  // n == 0: no poll function ran
+    a.block_calls_per_io = summarize(calls);
+    std::map<std::string, double> shares;
+    for (const auto& r : runs)
+      for (const auto& s : r.symbols) shares[s.symbol] += s.share / static_cast<double>(runs.size());
+    for (const auto& [sym, share] : shares) a.top_symbols.push_back(SymbolShare{sym, share});
+    std::sort(a.top_symbols.begin(), a.top_symbols.end(),
+              [](const SymbolShare& x, const SymbolShare& y) { return x.share > y.share; });
+  }
+  for (const auto& r : runs) {
+    a.errors += r.errors;
+    a.interrupted |= r.interrupted;
+    a.iops_series.push_back(r.series);
+  }
+  decide_bound(a);
+  return a;
+}
+
+}  // namespace
+
+const char* bound_name(Bound b) {
+  switch (b) {
+    case Bound::cpu: return "CPU-bound";
+    case Bound::device: return "device-bound";
+    case Bound::undecided: return "cannot tell";
+  }
+  return "?";
+}
+
+const char* bound_rule() {
+  return "busy is CPU seconds (usr+sys) over elapsed seconds per thread, i.e. CPU "
+         "per I/O times IOPS. An interrupt-driven path is CPU-bound at busy >= 0.90 "
+         "and device-bound at busy <= 0.60 (its thread waited on the device 40% of "
+         "the time); in between the data cannot decide. A polled path is busy "
+         "either way, so it is decided by the useless-poll ratio (--probes): "
+         "device-bound at >= 0.50, CPU-bound at <= 0.10 with busy >= 0.90.";
+}
+
+std::span<const MetricDef> metric_defs() { return metrics; }
+
+const MetricDef* find_metric(std::string_view key) {
+  for (const auto& m : metrics)
+    if (key == m.key) return &m;
+  return nullptr;
+}
+
+std::string metric_keys() {
+  std::string s;
+  for (const auto& m : metrics) s += (s.empty() ? "" : ", ") + std::string(m.key);
+  return s;
+}
+
+const PathAggregate* ReportData::find(const std::string& path) const {
+  for (const auto& p : paths)
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+std::string ReportData::workload_line() const {
+  return fmt::format("{} bs={} iodepth={} submit-batch={} complete-batch={} threads={}{}{}{}", rw, bs, iodepth,
+                     submit_batch, complete_batch, threads, fixed_buffers ? " fixed-buffers" : "",
+                     registered_files ? " registered-files" : "", sqpoll ? " sqpoll" : "");
+}
+
+Result<ReportData> report_from_json(const json& doc, const std::string& name) {
+  if (!doc.is_object() || !doc.contains("schema_version"))
+    return usage_error(fmt::format("{}: not an nvme-qbench report (no schema_version field)", name));
+  if (!doc["schema_version"].is_number_integer())
+    return usage_error(fmt::format("{}: schema_version {} is not an integer", name, doc["schema_version"].dump()));
+  int version = doc["schema_version"].get<int>();
+  if (std::find(std::begin(readable_schema_versions), std::end(readable_schema_versions), version) ==
+      std::end(readable_schema_versions)) {
+    std::string supported;
+    for (int v : readable_schema_versions) supported += (supported.empty() ? "" : ", ") + std::to_string(v);
+    return usage_error(fmt::format("{}: report schema version {} is not supported; this nvme-qbench {} reads "
+                                   "schema version {}",
+                                   name, version, QB_VERSION, supported));
+  }
+  Reader rd(name);
+  ReportData d;
+  d.file = name;
+  d.schema_version = version;
+  d.command = rd.str(doc, "command", "");
+  for (const auto& a : rd.arr(doc, "argv", ""))
+    if (a.is_string()) d.argv.push_back(a.get<std::string>());
+  d.created_at = rd.str(doc, "created_at", "");
+  const json& tool = rd.obj(doc, "tool", "");
+  d.tool_version = Reader::opt_str(tool, "version");
+  d.git_revision = Reader::opt_str(tool, "git_revision");
+  const json& env = rd.obj(doc, "environment", "");
+  d.kernel_release = rd.str(env, "kernel_release", "environment");
+  d.kernel_version = Reader::opt_str(env, "kernel_version");
+  d.kernel_cmdline = Reader::opt_str(env, "kernel_cmdline");
+  d.hostname = Reader::opt_str(env, "hostname");
+  d.machine = Reader::opt_str(env, "machine");
+  d.cpu_model = Reader::opt_str(env, "cpu_model");
+  d.cpus_online = static_cast<unsigned>(Reader::opt_num(env, "cpus_online", 0));
+  if (env.contains("nvme_module_parameters") && env["nvme_module_parameters"].is_object())
+    for (const char* k : {"poll_queues", "write_queues", "io_queue_depth", "use_threaded_interrupts"})
+      if (env["nvme_module_parameters"].contains(k))
+        d.nvme_params.emplace_back(k, Reader::opt_str(env["nvme_module_parameters"], k));
+
+  const json& dev = rd.obj(doc, "device", "");
+  d.device_path = rd.str(dev, "path", "device");
+  d.device_kind = rd.str(dev, "kind", "device");
+  d.emulated = dev.contains("emulated_controller") && dev["emulated_controller"] == true;
+  d.device_note = Reader::opt_str(dev, "note");
+  d.lba_size = static_cast<int>(rd.num(dev, "lba_size", "device"));
+  d.io_poll = rd.flag(dev, "io_poll", "device");
+  if (dev.contains("controller") && dev["controller"].is_object()) {
+    const json& c = dev["controller"];
+    d.device_model = Reader::opt_str(c, "model");
+    d.device_firmware = Reader::opt_str(c, "firmware");
+    d.device_transport = Reader::opt_str(c, "transport");
+  }
+  if (dev.contains("namespace") && dev["namespace"].is_object())
+    d.nr_requests = static_cast<int>(Reader::opt_num(dev["namespace"], "nr_requests", -1));
+  const json& q = rd.obj(dev, "queues", "device");
+  d.hw_queues = static_cast<int>(Reader::opt_num(q, "hw_queues", -1));
+  d.controller_queues = static_cast<int>(Reader::opt_num(q, "controller_queue_count", -1));
+  d.poll_queues = Reader::opt_str(q, "poll_queues", "unknown");
+  d.write_queues = Reader::opt_str(q, "write_queues", "unknown");
+  d.io_queue_depth = Reader::opt_str(q, "io_queue_depth", "unknown");
+
+  const json& w = rd.obj(doc, "workload", "");
+  d.rw = rd.str(w, "rw", "workload");
+  d.bs = static_cast<int>(rd.num(w, "bs", "workload"));
+  d.iodepth = static_cast<int>(rd.num(w, "iodepth", "workload"));
+  d.submit_batch = static_cast<int>(rd.num(w, "submit_batch", "workload"));
+  d.complete_batch = static_cast<int>(rd.num(w, "complete_batch", "workload"));
+  d.threads = static_cast<int>(rd.num(w, "threads", "workload"));
+  d.fixed_buffers = rd.flag(w, "fixed_buffers", "workload");
+  d.registered_files = rd.flag(w, "registered_files", "workload");
+  d.sqpoll = rd.flag(w, "sqpoll", "workload");
+  d.runtime_s = rd.num(w, "runtime_s", "workload");
+
+  if (doc.contains("comparison") && doc["comparison"].is_object()) {
+    d.baseline = rd.str(doc["comparison"], "baseline", "comparison");
+    d.rounds = static_cast<unsigned>(rd.num(doc["comparison"], "rounds", "comparison"));
+  }
+  d.exit_code = static_cast<int>(rd.num(rd.obj(doc, "status", ""), "exit_code", "status"));
+
+  // Runs grouped by path, in the order paths first appear.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<RunFacts>> by_path;
+  std::map<std::string, bool> poll;
+  const json& runs = rd.arr(doc, "runs", "");
+  if (rd.ok() && runs.empty()) return usage_error(fmt::format("{}: the report holds no runs", name));
+  for (size_t i = 0; i < runs.size(); i++) {
+    std::string where = fmt::format("runs[{}]", i);
+    std::string path = rd.str(runs[i], "path", where);
+    poll[path] = rd.flag(runs[i], "poll", where);
+    if (!by_path.count(path)) order.push_back(path);
+    by_path[path].push_back(read_run(rd, runs[i], where));
+  }
+  if (!rd.ok()) return rd.error();
+  for (const auto& p : order) d.paths.push_back(aggregate(p, poll[p], by_path[p]));
+  if (const PathAggregate* base = d.find(d.baseline); base && base->iops.median > 0)
+    for (auto& p : d.paths) p.ratio_to_baseline = p.iops.median / base->iops.median;
+  return d;
+}
+
+Result<ReportData> load_report(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return usage_error(fmt::format("{}: cannot read: {}", file, strerror(errno)), errno);
+  json doc = json::parse(in, nullptr, false);
+  if (doc.is_discarded()) return usage_error(fmt::format("{}: not valid JSON", file));
+  return report_from_json(doc, file);
+}
+
+}  // namespace qb

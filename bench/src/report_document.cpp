@@ -1,0 +1,230 @@
+#include "report_document.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace qb {
+
+namespace {
+
+constexpr double noisy_spread = 0.10;  // IOPS spread above this is flagged as noisy
+constexpr size_t top_symbols_shown = 5;
+
+Block text(std::vector<std::string> paragraphs) {
+  Block b;
+  b.kind = Block::Kind::text;
+  b.lines = std::move(paragraphs);
+  return b;
+}
+
+Block code(std::vector<std::string> lines) {
+  Block b;
+  b.kind = Block::Kind::code;
+  b.lines = std::move(lines);
+  return b;
+}
+
+Block fields(std::vector<std::pair<std::string, std::string>> f) {
+  Block b;
+  b.kind = Block::Kind::fields;
+  b.fields = std::move(f);
+  return b;
+}
+
+Block table(Table t) {
+  Block b;
+  b.kind = Block::Kind::table;
+  b.table = std::move(t);
+  return b;
+}
+
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string s;
+  for (size_t i = 0; i < argv.size(); i++) {
+    std::string a = argv[i];
+    if (i == 0) a = a.substr(a.rfind('/') == std::string::npos ? 0 : a.rfind('/') + 1);
+    if (a.find_first_of(" \t'\"$") != std::string::npos) a = "'" + a + "'";
+    s += (i ? " " : "") + a;
+  }
+  return s;
+}
+
+std::string ratio(double num, double den) { return den > 0 ? fmt::format("{:.3f}x", num / den) : "-"; }
+
+Section setup_section(const ReportData& r) {
+  Section s{2, "Setup", {}};
+  s.blocks.push_back(code({"$ " + command_line(r.argv)}));
+  std::string params;
+  for (const auto& [k, v] : r.nvme_params) params += (params.empty() ? "" : " ") + k + "=" + v;
+  std::string device = r.device_path;
+  if (!r.device_model.empty())
+    device += fmt::format(": {}, firmware {}, {}", r.device_model, r.device_firmware, r.device_transport);
+  device += fmt::format(", LBA {} bytes ({})", r.lba_size, r.device_kind);
+  std::string queues = fmt::format("{} blk-mq hw queues, controller {} queues, poll_queues={}, write_queues={}, "
+                                   "io_queue_depth={}, io_poll {}{}",
+                                   r.hw_queues, r.controller_queues, r.poll_queues, r.write_queues, r.io_queue_depth,
+                                   r.io_poll ? "on" : "off",
+                                   r.nr_requests >= 0 ? fmt::format(", nr_requests {}", r.nr_requests) : "");
+  std::string rounds = r.baseline.empty()
+                           ? fmt::format("{} run", r.command)
+                           : fmt::format("{} rounds, paths interleaved; baseline {}", r.rounds, r.baseline);
+  s.blocks.push_back(fields({
+      {"created", r.created_at},
+      {"tool", fmt::format("nvme-qbench {} (git {})", r.tool_version, r.git_revision)},
+      {"kernel", fmt::format("{} {} {}", r.kernel_release, r.machine, r.kernel_version)},
+      {"cmdline", r.kernel_cmdline},
+      {"nvme params", params.empty() ? "nvme module not loaded" : params},
+      {"CPU", fmt::format("{}, {} online", r.cpu_model, r.cpus_online)},
+      {"device", device},
+      {"queues", queues},
+      {"workload", fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)},
+      {"rounds", rounds},
+  }));
+  if (!r.device_note.empty()) s.blocks.push_back(text({"Note: " + r.device_note + "."}));
+  return s;
+}
+
+Section summary_section(const ReportData& r) {
+  Section s{2, "Summary", {}};
+  const MetricDef& iops = *find_metric("iops");
+  const MetricDef& bw = *find_metric("bw");
+  const MetricDef& p50 = *find_metric("p50");
+  const MetricDef& p99 = *find_metric("p99");
+  const MetricDef& cpu = *find_metric("cpu-per-io");
+  Table t{{"path", "IOPS", "spread", "MiB/s", "p50 us", "p99 us", "CPU ns/IO", "vs base"}, {}};
+  for (const auto& p : r.paths)
+    t.rows.push_back({p.path, format_metric(iops, p.iops.median), format_percent(p.iops.spread),
+                      format_metric(bw, p.bw_bytes_s.median), format_metric(p50, p.lat_p50_ns.median),
+                      format_metric(p99, p.lat_p99_ns.median), format_metric(cpu, p.cpu_ns_per_io.median),
+                      p.ratio_to_baseline > 0 ? fmt::format("{:.3f}x", p.ratio_to_baseline) : "-"});
+  s.blocks.push_back(text({fmt::format(
+      "Medians over {} round(s). Spread is (max - min) / median of IOPS over the rounds. {}",
+      r.paths.empty() ? 0 : r.paths.front().rounds,
+      r.baseline.empty() ? "A run report has no baseline."
+                         : fmt::format("vs base is median IOPS over {}'s.", r.baseline))}));
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
+Section ratio_section(const ReportData& r, const PathAggregate& base) {
+  Section s{2, fmt::format("Ratios to the baseline, {}", base.path), {}};
+  Table t{{"path", "IOPS", "MiB/s", "p50 lat", "p99 lat", "CPU per I/O"}, {}};
+  for (const auto& p : r.paths)
+    t.rows.push_back({p.path, ratio(p.iops.median, base.iops.median),
+                      ratio(p.bw_bytes_s.median, base.bw_bytes_s.median),
+                      ratio(p.lat_p50_ns.median, base.lat_p50_ns.median),
+                      ratio(p.lat_p99_ns.median, base.lat_p99_ns.median),
+                      ratio(p.cpu_ns_per_io.median, base.cpu_ns_per_io.median)});
+  s.blocks.push_back(text({"Each path's median over the baseline's median; above 1 is more IOPS or "
+                           "bandwidth, but also more latency or CPU per I/O."}));
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
+Section path_section(const ReportData& r, const PathAggregate& p) {
+  Section s{2, fmt::format("Path {}{}", p.path, p.path == r.baseline ? " (baseline)" : ""), {}};
+  Table t{{"metric", "median", "min", "max", "spread"}, {}};
+  for (const auto& m : metric_defs()) {
+    const Summary& v = p.*(m.member);
+    if (m.probes && v.n == 0) continue;
+    t.rows.push_back({m.label, format_metric(m, v.median), format_metric(m, v.min), format_metric(m, v.max),
+                      format_percent(v.spread)});
+  }
+  s.blocks.push_back(table(std::move(t)));
+  if (!p.probes) {
+    s.blocks.push_back(text({"Useless-poll ratio, block-layer calls per I/O, top kernel symbols: not measured "
+                             "(run with --probes)."}));
+  } else if (p.useless_poll_ratio.n == 0 || p.block_calls_per_io.n == 0) {
+    std::string missing = p.useless_poll_ratio.n ? "" : "no poll function was called";
+    if (!p.block_calls_per_io.n) missing += (missing.empty() ? "" : "; ") + std::string("no block-layer function was counted");
+    s.blocks.push_back(text({"Probes ran: " + missing + "."}));
+  }
+  if (p.probes && !p.poll_function.empty())
+    s.blocks.push_back(text({fmt::format("Useless-poll ratio of {}, the poll function called most.",
+                                         p.poll_function)}));
+  if (p.probes && p.top_symbols.empty()) {
+    s.blocks.push_back(text({"Top kernel symbols: none recorded."}));
+  } else if (p.probes) {
+    Table sym{{"top kernel symbol (self)", "share"}, {}};
+    for (size_t i = 0; i < p.top_symbols.size() && i < top_symbols_shown; i++)
+      sym.rows.push_back({p.top_symbols[i].symbol, format_percent(p.top_symbols[i].share)});
+    s.blocks.push_back(table(std::move(sym)));
+  }
+  std::vector<std::pair<std::string, std::string>> f{
+      {"bound", fmt::format("{} ({})", bound_name(p.bound), p.bound_reason)}};
+  if (p.errors) f.emplace_back("I/O errors", std::to_string(p.errors));
+  if (p.interrupted) f.emplace_back("interrupted", "yes: a round was cut short");
+  s.blocks.push_back(fields(std::move(f)));
+  return s;
+}
+
+Section bound_section(const ReportData& r) {
+  Section s{2, "CPU-bound or device-bound", {}};
+  s.blocks.push_back(text({std::string("Rule: ") + bound_rule()}));
+  Table t{{"path", "busy", "verdict", "why"}, {}};
+  for (const auto& p : r.paths)
+    t.rows.push_back({p.path, fmt::format("{:.2f}", p.cpu_busy.median), bound_name(p.bound), p.bound_reason});
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
+Section notes_section(const ReportData& r) {
+  Section s{2, "Notes", {}};
+  std::vector<std::string> notes;
+  std::string noisy;
+  for (const auto& p : r.paths)
+    if (p.iops.spread > noisy_spread) noisy += fmt::format("{}{} {}", noisy.empty() ? "" : ", ", p.path,
+                                                           format_percent(p.iops.spread));
+  if (!noisy.empty())
+    notes.push_back(fmt::format("Noisy host: IOPS spread above {} on {}; differences smaller than the spread "
+                                "are not results.",
+                                format_percent(noisy_spread), noisy));
+  if (!r.paths.empty() && r.paths.front().rounds < 2)
+    notes.push_back("One round per path: the spread is unknown.");
+  if (r.emulated)
+    notes.push_back("Emulated controller: only ratios inside this report mean anything; absolute figures "
+                    "swing between boots.");
+  if (r.exit_code != 0) notes.push_back(fmt::format("The run exited {}: it saw I/O errors.", r.exit_code));
+  if (notes.empty()) notes.push_back("None.");
+  s.blocks.push_back(text(std::move(notes)));
+  return s;
+}
+
+}  // namespace
+
+std::string format_si(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.2f}K", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string format_percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100); }
+
+std::string format_metric(const MetricDef& m, double raw) {
+  double v = raw * m.scale;
+  std::string_view unit = m.unit;
+  if (std::string_view(m.key) == "iops") return format_si(v);
+  if (unit == "ns") return fmt::format("{:.0f}", v);
+  if (unit == "us" || unit == "MiB/s") return fmt::format("{:.1f}", v);
+  return fmt::format("{:.2f}", v);
+}
+
+Document build_document(const std::vector<ReportData>& reports) {
+  Document d;
+  for (const auto& r : reports) {
+    d.sections.push_back(Section{1, fmt::format("nvme-qbench {} on {}, {}", r.command, r.kernel_release,
+                                                r.created_at),
+                                 {text({fmt::format("Report {} (schema version {}).", r.file, r.schema_version)})}});
+    d.sections.push_back(setup_section(r));
+    d.sections.push_back(summary_section(r));
+    if (const PathAggregate* base = r.find(r.baseline)) d.sections.push_back(ratio_section(r, *base));
+    for (const auto& p : r.paths) d.sections.push_back(path_section(r, p));
+    d.sections.push_back(bound_section(r));
+    d.sections.push_back(notes_section(r));
+  }
+  return d;
+}
+
+}  // namespace qb

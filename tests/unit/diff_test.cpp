@@ -1,0 +1,147 @@
+#include "diff.h"
+
+#include <gtest/gtest.h>
+
+#include "report_test_util.h"
+#include "test_util.h"
+
+namespace qb {
+namespace {
+
+using nlohmann::json;
+
+ReportData load(const json& doc, const char* name) {
+  auto r = report_from_json(doc, name);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return *r;
+}
+
+// The path whose IOPS the lab measured most steadily, for injected changes.
+std::string steadiest_path(const ReportData& d) {
+  const PathAggregate* best = &d.paths.front();
+  for (const auto& p : d.paths)
+    if (p.iops.spread < best->iops.spread) best = &p;
+  return best->path;
+}
+
+TEST(Diff, UnchangedRunPasses) {
+  ReportData base = load(test::lab_report_json(), "base.json");
+  DiffResult d = diff_reports(base, base, DiffOptions{});
+  EXPECT_TRUE(d.regressions().empty());
+  EXPECT_FALSE(d.changes.empty());
+  for (const auto& c : d.changes) EXPECT_DOUBLE_EQ(c.change, 0);
+}
+
+TEST(Diff, InjectedIopsDropBeyondSpreadIsFlaggedAndNamed) {
+  json doc = test::lab_report_json();
+  ReportData base = load(doc, "base.json");
+  std::string path = steadiest_path(base);
+  ASSERT_LT(base.find(path)->iops.spread, 0.2) << "the fixture is too noisy for a 20% drop to stand out";
+  test::scale_path_iops(doc, path, 0.8);
+  ReportData now = load(doc, "new.json");
+  DiffResult d = diff_reports(base, now, DiffOptions{});
+  auto regs = d.regressions();
+  ASSERT_EQ(regs.size(), 2u);  // iops and bw of that path, nothing else
+  for (const auto* c : regs) EXPECT_EQ(c->path, path);
+  EXPECT_STREQ(regs[0]->metric->key, "iops");
+  EXPECT_NEAR(regs[0]->change, -0.2, 1e-9);
+  std::string text = format_diff(d, base, now, DiffOptions{});
+  EXPECT_NE(text.find("REGRESSION: " + path + " iops -20.0%"), std::string::npos) << text;
+  EXPECT_NE(text.find("FAIL: 2 regression(s)."), std::string::npos);
+}
+
+TEST(Diff, ChangeWithinSpreadIsNotFlagged) {
+  json doc = test::lab_report_json();
+  ReportData base = load(doc, "base.json");
+  // The noisiest path, made worse by less than its spread but more than
+  // the threshold.
+  const PathAggregate* noisy = &base.paths.front();
+  for (const auto& p : base.paths)
+    if (p.iops.spread > noisy->iops.spread) noisy = &p;
+  double drop = noisy->iops.spread * 0.8;
+  ASSERT_GT(drop, 0.05) << "the fixture has no path noisier than the threshold";
+  test::scale_path_iops(doc, noisy->path, 1 - drop);
+  ReportData now = load(doc, "new.json");
+  DiffResult d = diff_reports(base, now, DiffOptions{});
+  EXPECT_TRUE(d.regressions().empty());
+  bool seen = false;
+  for (const auto& c : d.changes)
+    if (c.path == noisy->path && std::string(c.metric->key) == "iops") {
+      EXPECT_EQ(c.verdict, Verdict::within_spread);
+      seen = true;
+    }
+  EXPECT_TRUE(seen);
+}
+
+TEST(Diff, ImprovementIsNotARegression) {
+  json doc = test::lab_report_json();
+  ReportData base = load(doc, "base.json");
+  test::scale_path_iops(doc, steadiest_path(base), 1.5);
+  DiffResult d = diff_reports(base, load(doc, "new.json"), DiffOptions{});
+  EXPECT_TRUE(d.regressions().empty());
+}
+
+TEST(Diff, MissingPathIsARegression) {
+  json doc = test::lab_report_json();
+  ReportData base = load(doc, "base.json");
+  json& runs = doc["runs"];
+  for (size_t i = runs.size(); i-- > 0;)
+    if (runs[i]["path"] == "ng-poll") runs.erase(i);
+  DiffResult d = diff_reports(base, load(doc, "new.json"), DiffOptions{});
+  ASSERT_EQ(d.regressions().size(), 1u);
+  EXPECT_EQ(d.regressions()[0]->verdict, Verdict::missing);
+}
+
+TEST(Diff, ThresholdValidation) {
+  auto o = parse_thresholds({"10", "p99=25%"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_DOUBLE_EQ(o->threshold, 0.10);
+  EXPECT_DOUBLE_EQ(o->per_metric.at("p99"), 0.25);
+  for (const char* bad : {"0", "-5", "abc", "5x", "", "2000", "nan", "p98=5", "iops=", "iops=0"}) {
+    auto r = parse_thresholds({bad});
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().kind, ErrorKind::usage);
+    }
+  }
+  EXPECT_NE(parse_thresholds({"p98=5"}).error().message.find("metrics: iops"), std::string::npos);
+}
+
+TEST(Diff, ALargerThresholdLetsTheDropPass) {
+  json doc = test::lab_report_json();
+  ReportData base = load(doc, "base.json");
+  test::scale_path_iops(doc, steadiest_path(base), 0.8);
+  auto o = parse_thresholds({"iops=25", "bw=25"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(diff_reports(base, load(doc, "new.json"), *o).regressions().empty());
+}
+
+// The command: exit 0 unchanged, 1 on the injected regression, 2 on a bad
+// threshold.
+TEST(Diff, CommandExitStatus) {
+  std::string fixture = test::data_file("lab-compare.json");
+  std::string dir = QB_TEST_DIR;
+  std::string out = dir + "/qb-diff-" + std::to_string(getpid()) + ".out";
+  std::string bin = QB_BINARY;
+  EXPECT_EQ(test::run_status(bin + " diff " + fixture + " " + fixture + " >" + out), 0);
+  EXPECT_NE(test::read_text(out).find("PASS: no regression."), std::string::npos);
+
+  json doc = test::lab_report_json();
+  std::string path = steadiest_path(load(doc, "base.json"));
+  test::scale_path_iops(doc, path, 0.8);
+  std::string worse = dir + "/qb-diff-" + std::to_string(getpid()) + ".json";
+  std::ofstream(worse) << doc.dump();
+  EXPECT_EQ(test::run_status(bin + " diff " + fixture + " " + worse + " >" + out), 1);
+  EXPECT_NE(test::read_text(out).find("REGRESSION: " + path + " iops"), std::string::npos);
+  EXPECT_EQ(test::run_status(bin + " diff --threshold -3 " + fixture + " " + worse + " >/dev/null 2>&1"), 2);
+
+  doc["schema_version"] = 0;
+  std::ofstream(worse) << doc.dump();
+  EXPECT_EQ(test::run_status(bin + " diff " + fixture + " " + worse + " >/dev/null 2>" + out), 2);
+  EXPECT_NE(test::read_text(out).find("schema version 0 is not supported"), std::string::npos);
+  unlink(worse.c_str());
+  unlink(out.c_str());
+}
+
+}  // namespace
+}  // namespace qb

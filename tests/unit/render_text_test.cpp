@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "report_test_util.h"
+#include "reporter.h"
+#include "test_util.h"
+
+namespace qb {
+namespace {
+
+using nlohmann::json;
+
+std::string render(const std::string& format, const json& doc) {
+  auto data = report_from_json(doc, "lab-compare.json");
+  EXPECT_TRUE(data.ok()) << (data.ok() ? "" : data.error().message);
+  auto text = create_reporter(format)->render({*data}, RenderOptions{});
+  EXPECT_TRUE(text.ok());
+  return *text;
+}
+
+TEST(RenderText, NoLineOver80Columns) {
+  std::istringstream in(render("text", test::lab_report_json()));
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    n++;
+    EXPECT_LE(line.size(), 80u) << "line " << n << ": " << line;
+    for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "non-ASCII on line " << n;
+  }
+  EXPECT_GT(n, 50);
+}
+
+// The lab fixture rendered; QB_UPDATE_GOLDEN=1 rewrites the golden file.
+TEST(RenderText, MatchesTheGoldenFile) {
+  std::string out = render("text", test::lab_report_json());
+  std::string golden = test::data_file("lab-compare.txt");
+  if (std::getenv("QB_UPDATE_GOLDEN")) std::ofstream(golden) << out;
+  EXPECT_EQ(out, test::read_text(golden));
+}
+
+TEST(RenderText, SaysWhatWasNotMeasured) {
+  std::string out = render("text", test::lab_report_json());
+  EXPECT_NE(out.find("not measured\n(run with --probes)"), std::string::npos);
+  EXPECT_NE(out.find("Rule: busy is CPU seconds"), std::string::npos);
+  EXPECT_NE(out.find("block-poll (baseline)"), std::string::npos);
+}
+
+TEST(RenderText, ShowsProbesWhenPresent) {
+  json doc = test::lab_report_json();
+  for (auto& r : doc["runs"])
+    r["probes"] = json{{"window_s", 3.0},
+                       {"ios", r["ios"]},
+                       {"functions",
+                        {{{"name", "nvme_poll"}, {"kind", "poll"}, {"available", true}, {"calls", 1000},
+                          {"calls_per_io", 0.5}, {"empty_calls", 700}, {"useless_ratio", 0.7}},
+                         {{"name", "blk_stat_add"}, {"kind", "call"}, {"available", true}, {"calls", 2000},
+                          {"calls_per_io", 1.25}}}},
+                       {"profile",
+                        {{"available", true},
+                         {"top_symbols", {{{"symbol", "nvme_queue_rqs"}, {"self_samples", 10}, {"self_share", 0.25}}}}}}};
+  std::string out = render("text", doc);
+  EXPECT_EQ(out.find("not measured"), std::string::npos);
+  EXPECT_NE(out.find("useless-poll ratio"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(out, std::regex("block-layer calls per I/O +1.25 ")));
+  EXPECT_NE(out.find("nvme_queue_rqs"), std::string::npos);
+  // A polled path with useless polls >= 0.5 waited on the device.
+  EXPECT_NE(out.find("block-poll  0.99  device-bound"), std::string::npos) << out;
+}
+
+TEST(RenderText, RejectsOtherSchemaVersionsNamingThem) {
+  json doc = test::lab_report_json();
+  doc["schema_version"] = 2;
+  auto r = report_from_json(doc, "new.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("schema version 2 is not supported"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("reads schema version 1"), std::string::npos);
+  doc.erase("schema_version");
+  EXPECT_FALSE(report_from_json(doc, "x.json").ok());
+}
+
+TEST(RenderText, NamesAMissingField) {
+  json doc = test::lab_report_json();
+  doc["runs"][3]["latency_ns"].erase("p99");
+  auto r = report_from_json(doc, "broken.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("runs[3].latency_ns.p99"), std::string::npos) << r.error().message;
+}
+
+TEST(RenderText, UnknownFormatExitsTwoListingTheFormats) {
+  EXPECT_EQ(create_reporter("pdf"), nullptr);
+  std::string err = std::string(QB_TEST_DIR) + "/qb-fmt-" + std::to_string(getpid()) + ".err";
+  int st = test::run_status(std::string(QB_BINARY) + " report --format pdf " + test::data_file("lab-compare.json") +
+                            " >/dev/null 2>" + err);
+  std::string msg = test::read_text(err);
+  unlink(err.c_str());
+  EXPECT_EQ(st, 2);
+  EXPECT_NE(msg.find("accepted: text, markdown, html"), std::string::npos) << msg;
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1);
+}
+
+}  // namespace
+}  // namespace qb
