@@ -57,6 +57,16 @@ for q in "$irq" "-p $poll" "-f $irq" "-p -f $poll"; do
 	done
 done
 
+# every size from one LBA to MDTS in buffers crossing pages, MDTS + one LBA
+# and misaligned buffers refused, LBA Out of Range in its own CQE only,
+# vectored buffers scattered inside pages (SGL where the controller has them)
+nlbas=$(($(cat /sys/block/nvme0n1/size) * 512 / lbs))
+max=$(($(cat /sys/block/nvme0n1/queue/max_hw_sectors_kb) * 1024))
+[ "$max" -le 1048576 ] || max=1048576
+echo "capacity $nlbas LBAs, largest transfer $max bytes"
+expect "edge cases on $irq" "$build/tests/tools/uq_check" $irq "$lbs" "$nlbas" "$max"
+expect "edge cases on $poll (IOPOLL)" "$build/tests/tools/uq_check" -p $poll "$lbs" "$nlbas" "$max"
+
 # read-only mmap of the state page and CQ ring, user-space pending test,
 # backpressure past the queue depth
 expect "mmap and backpressure" "$build/tests/tools/uq_mmap" $poll "$lbs"

@@ -21,6 +21,21 @@ else
 	fail "0/0 differs: $(diff "$tmp/plain" "$tmp/zero" 2>&1 | head -5)"
 fi
 
+# device nodes and sysfs types for several combinations of the parameters
+for combo in "1 0" "0 2" "2 1"; do
+	set -- $combo
+	want=$( (i=0; while [ $i -lt $(($1 + $2)) ]; do
+		[ $i -lt "$1" ] && t=irq || t=poll; echo "nvme0uq$i $t"; i=$((i + 1)); done) )
+	lab_vm --results "$tmp" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
+		sh -c "for d in /dev/nvme0uq*; do [ -c \$d ] && echo \$(basename \$d) \$(cat /sys/class/nvme-generic/\$(basename \$d)/type); done >$tmp/combo" ||
+		true
+	if [ "$(cat "$tmp/combo" 2>/dev/null)" = "$want" ]; then
+		pass "$1/$2: device nodes and sysfs types match"
+	else
+		fail "$1/$2: want '$want', got '$(cat "$tmp/combo" 2>/dev/null)'"
+	fi
+done
+
 expect_status 0 "user queues: devices, data, fio, mmap, backpressure" \
 	lab_vm --nvme file,size=64M --append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
 	-- "$top/tests/guest/user-queues.sh"
