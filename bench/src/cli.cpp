@@ -38,6 +38,11 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_flag("--allow-destructive", o.allow_destructive,
                 "write even to a device holding a file system, partition table or mount");
   sub->add_flag("--quiet", o.quiet, "no line per second");
+  sub->add_flag("--probes{auto}", o.probes,
+                "count polls and block-layer calls and profile the kernel during the measured window (BPF); "
+                "--probes=required fails (exit 2) when they cannot run");
+  sub->add_flag("--probe-cost", o.probe_cost, "with --probes: also run each path without probes and report the cost");
+  sub->add_flag("--probes-verbose", o.probes_verbose, "let libbpf's messages through");
 }
 
 }  // namespace
@@ -144,6 +149,9 @@ Result<void> validate_options(CliOptions& o) {
   if (o.w.verify && o.w.rw == RwMode::randrw)
     return usage_error("--verify with --rw randrw: reads could meet blocks not yet written; verify with write or "
                        "randwrite (read back after), or read/randread of blocks written with the same --seed");
+  if (!o.probes.empty() && o.probes != "auto" && o.probes != "required")
+    return usage_error(fmt::format("--probes={}: use --probes (on when possible) or --probes=required", o.probes));
+  if (o.probe_cost && o.probes.empty()) return usage_error("--probe-cost needs --probes");
   if (o.w.rw != RwMode::randrw && o.w.rwmixread != 50)
     return usage_error(fmt::format("--rwmixread applies only to --rw randrw (got --rw {})", o.rw));
   auto paths = selected_paths(o);

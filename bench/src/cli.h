@@ -43,6 +43,9 @@ struct CliOptions {
   std::string json;
   bool allow_destructive = false;
   bool quiet = false;
+  std::string probes;       // "": off, "auto" (--probes) or "required"
+  bool probe_cost = false;  // also run every path without probes, side by side
+  bool probes_verbose = false;
   ReportOptions report;  // report, diff, dashboard
 };
 

@@ -5,6 +5,7 @@
 
 #include "device.h"
 #include "environment.h"
+#include "probe_session.h"
 #include "report.h"
 #include "runner.h"
 
@@ -13,6 +14,43 @@ namespace qb {
 namespace {
 
 void on_sigint(int) { request_stop(); }
+
+double sys_ns_per_io(const std::vector<const PathResult*>& rs) {
+  double sys = 0, ios = 0;
+  for (const auto* r : rs)
+    for (const auto& t : r->threads) sys += t.stime_s, ios += static_cast<double>(t.ios);
+  return ios > 0 ? sys * 1e9 / ios : 0;
+}
+
+std::vector<PathProbeSummary> summarize_probes(const std::vector<ReportInput::Run>& runs,
+                                               const std::vector<RunSpec>& specs, bool cost) {
+  std::vector<PathProbeSummary> out;
+  for (const auto& spec : specs) {
+    PathProbeSummary p;
+    p.path = std::string(spec.path->name);
+    std::vector<const ProbeWindow*> ws;
+    std::vector<const PathResult*> off, on;
+    for (const auto& run : runs) {
+      if (run.path != spec.path) continue;
+      if (run.probes) {
+        ws.push_back(run.probes);
+        on.push_back(run.result);
+        p.iops_on.push_back(run.result->iops);
+      } else {
+        off.push_back(run.result);
+        p.iops_off.push_back(run.result->iops);
+      }
+    }
+    if (ws.empty()) continue;
+    p.rounds = static_cast<unsigned>(ws.size());
+    p.merged = merge_windows(ws);
+    p.cost_measured = cost && !off.empty();
+    p.sys_ns_per_io_off = sys_ns_per_io(off);
+    p.sys_ns_per_io_on = sys_ns_per_io(on);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -45,9 +83,30 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   sa.sa_flags = SA_RESETHAND;
   sigaction(SIGINT, &sa, nullptr);
 
+  // Probes: loaded once, attached for each measured window. Without them
+  // one line says why and the run goes on, unless --probes=required.
+  std::unique_ptr<ProbeSession> probes;
+  std::string probe_status = "on", probe_message;
+  if (!o.probes.empty()) {
+    auto ps = ProbeSession::open(o.probes_verbose);
+    if (!ps) {
+      if (o.probes == "required") return usage_error(probe_unavailable_line(ps.error(), true), ps.error().errnum);
+      probe_message = probe_unavailable_line(ps.error(), false);
+      probe_status = "unavailable";
+      fmt::print(stderr, "{}\n", probe_message);
+    } else {
+      probes = std::move(*ps);
+    }
+  }
+  // --probe-cost runs each path twice per round, without then with probes.
+  std::vector<bool> variants{probes != nullptr};
+  if (probes && o.probe_cost) variants = {false, true};
+
   unsigned rounds = o.command == "compare" ? o.rounds : 1;
   std::vector<PathResult> results;
-  results.reserve(rounds * specs.size());
+  results.reserve(rounds * specs.size() * variants.size());
+  std::vector<ProbeWindow> windows;
+  windows.reserve(rounds * specs.size() * variants.size());
   ReportInput in;
   in.command = o.command;
   in.argv = argv;
@@ -60,10 +119,14 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
     fmt::print("note: {} is {}, not an NVMe namespace\n", dev->path, target_kind_name(dev->kind));
   bool interrupted = false;
   for (unsigned r = 1; r <= rounds && !interrupted; r++) {
-    for (const RunSpec& s : specs) {
+    for (const RunSpec& spec : specs) {
+      for (bool probed : variants) {
+      RunSpec s = spec;
+      s.hooks = probed ? probes.get() : nullptr;
       if (!o.quiet)
-        fmt::print("{} {}: {} bs={} qd={} on {}\n", o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run",
-                   s.path->name, rw_name(o.w.rw), o.w.bs, effective_depth(o.w, *s.path).iodepth, s.node);
+        fmt::print("{} {}{}: {} bs={} qd={} on {}\n", o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run",
+                   s.path->name, variants.size() > 1 ? (probed ? " (probes on)" : " (probes off)") : "",
+                   rw_name(o.w.rw), o.w.bs, effective_depth(o.w, *s.path).iodepth, s.node);
       std::string name(s.path->name);
       ProgressFn progress;
       if (!o.quiet) progress = [&name](const ProgressSample& p) { fmt::print("{}\n", format_progress(name, p)); std::fflush(stdout); };
@@ -71,10 +134,19 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
       if (!res) return res.error();
       results.push_back(std::move(*res));
       in.runs.push_back(ReportInput::Run{&results.back(), s.path, r});
+      if (probed) {
+        if (auto w = probes->take()) {
+          w->ios = results.back().ios;
+          windows.push_back(std::move(*w));
+          in.runs.back().probes = &windows.back();
+        }
+      }
       if (results.back().interrupted) {
         interrupted = true;
         break;
       }
+      }
+      if (interrupted) break;
     }
   }
 
@@ -91,9 +163,14 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
     std::vector<std::vector<const PathResult*>> per_path(specs.size());
     for (const auto& run : in.runs)
       for (size_t i = 0; i < specs.size(); i++)
-        if (run.path == specs[i].path) per_path[i].push_back(run.result);
+        if (run.path == specs[i].path && !(variants.size() > 1 && run.probes)) per_path[i].push_back(run.result);
     in.comparison = compare_rows(per_path, o.baseline);
     fmt::print("\n{}", format_compare_table(in.comparison, o.baseline, rounds));
+  }
+  if (!o.probes.empty()) {
+    std::vector<PathProbeSummary> sums = summarize_probes(in.runs, specs, variants.size() > 1);
+    if (probes) fmt::print("\n{}", format_probe_tables(sums));
+    in.probes = probe_summary_json(o.probes, probe_status, probe_message, sums);
   }
   if (interrupted) fmt::print(stderr, "interrupted: results cover the part that ran\n");
   in.exit_code = code;

@@ -168,7 +168,7 @@ json run_json(const ReportInput::Run& run) {
                               {"fault", verify_fault_name(m.fault)},
                               {"found_lba", m.found_lba},
                               {"found_seed", m.found_seed}});
-  return json{
+  json j{
       {"path", r.path},
       {"engine", run.path->engine},
       {"poll", run.path->poll},
@@ -205,6 +205,8 @@ json run_json(const ReportInput::Run& run) {
         {"bad_sectors", r.verify.bad_sectors},
         {"mismatches", mismatches}}},
       {"interrupted", r.interrupted}};
+  if (run.probes) j["probes"] = probe_window_json(*run.probes);
+  return j;
 }
 
 }  // namespace
@@ -259,7 +261,7 @@ nlohmann::json build_report(const ReportInput& in) {
                            {"ratio_to_baseline", row.ratio_to_baseline}});
     comparison = json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
   }
-  return json{{"schema_version", report_schema_version},
+  json report{{"schema_version", report_schema_version},
               {"tool", {{"name", "nvme-qbench"}, {"version", in.env.tool_version}, {"git_revision", in.env.git_revision}}},
               {"command", in.command},
               {"argv", in.argv},
@@ -270,6 +272,8 @@ nlohmann::json build_report(const ReportInput& in) {
               {"runs", runs},
               {"comparison", comparison},
               {"status", {{"exit_code", in.exit_code}, {"errors", errors}, {"verify_bad_sectors", bad}}}};
+  if (!in.probes.is_null()) report["probes"] = in.probes;
+  return report;
 }
 
 Result<void> write_report(const std::string& path, const nlohmann::json& report) {

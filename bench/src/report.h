@@ -10,6 +10,7 @@
 
 #include "device.h"
 #include "environment.h"
+#include "probe_report.h"
 #include "result.h"
 #include "runner.h"
 #include "stats.h"
@@ -42,12 +43,14 @@ struct ReportInput {
     const PathResult* result;
     const PathInfo* path;
     unsigned round;
+    const ProbeWindow* probes = nullptr;  // --probes: this run's window
   };
   std::vector<Run> runs;
   std::vector<CompareRow> comparison;
   std::string baseline;
   unsigned rounds = 1;
   int exit_code = 0;
+  nlohmann::json probes;  // --probes: mode, status and figures per path
 };
 
 nlohmann::json build_report(const ReportInput& in);

@@ -44,6 +44,12 @@ struct Shared {
   std::atomic<unsigned> finished{0};
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> start_ns{0};  // set once every thread is ready
+  // With window hooks and a ramp, the control thread opens the measured
+  // window (measure_ns) once the hooks are ready; otherwise it opens at
+  // start + ramp.
+  bool gated = false;
+  std::atomic<uint64_t> measure_ns{UINT64_MAX};
+  std::atomic<unsigned> loops_done{0};  // workers out of their measured loop
   std::mutex err_mu;  // guards first_error; taken only on the failure path
   std::optional<Error> first_error;
 
@@ -152,6 +158,7 @@ void Worker::run() {
     auto r = loop(*eng, buffers);
     if (!r) sh.fail(r.error());
   }
+  sh.loops_done.fetch_add(1);
   if (set_up) eng->teardown();
   free(buffers);
   sh.finished.fetch_add(1);
@@ -181,7 +188,8 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
   const uint64_t start = sh.start_ns.load(std::memory_order_acquire);
   const uint64_t ramp_end = start + static_cast<uint64_t>(w.ramp_s * 1e9);
   const bool timed = w.ios == 0;
-  const uint64_t end = ramp_end + static_cast<uint64_t>(w.runtime_s * 1e9);
+  const uint64_t runtime_ns = static_cast<uint64_t>(w.runtime_s * 1e9);
+  uint64_t end = sh.gated ? UINT64_MAX : ramp_end + runtime_ns;
   uint64_t ios_target = 0;
   if (!timed) ios_target = w.ios / w.threads + (t < w.ios % w.threads ? 1 : 0);
 
@@ -199,10 +207,14 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
 
   for (;;) {
     uint64_t now = now_ns();
-    if (!measuring && now >= ramp_end) {
-      measuring = true;
-      measure_start = now;
-      getrusage(RUSAGE_THREAD, &ru0);
+    if (!measuring) {
+      uint64_t open_at = sh.gated ? sh.measure_ns.load(std::memory_order_acquire) : ramp_end;
+      if (now >= open_at) {
+        measuring = true;
+        measure_start = now;
+        end = open_at + runtime_ns;
+        getrusage(RUSAGE_THREAD, &ru0);
+      }
     }
     if (issuing) {
       if (g_stop.load(std::memory_order_relaxed) || sh.failed.load(std::memory_order_relaxed))
@@ -391,14 +403,24 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   res.complete_batch = sh.depth.complete_batch;
   res.threads.resize(w.threads);
 
+  WindowHooks* hooks = spec.hooks;
+  sh.gated = hooks && w.ramp_s > 0;
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < w.threads; t++)
     threads.emplace_back([&sh, &res, t] { Worker{sh, t, res.threads[t]}.run(); });
   while (sh.ready.load() < w.threads) std::this_thread::yield();
+  // Without a ramp the window opens with the first I/O: the hooks run first.
+  bool window_started = false, window_ended = false;
+  if (hooks && !sh.gated && !sh.failed.load()) {
+    hooks->window_start();
+    window_started = true;
+  }
   uint64_t start = now_ns();
   sh.start_ns.store(start, std::memory_order_release);
 
   // Sample once per second of the measured window, from its start.
+  const bool timed = w.ios == 0;
+  const uint64_t runtime_ns = static_cast<uint64_t>(w.runtime_s * 1e9);
   uint64_t window = start + static_cast<uint64_t>(w.ramp_s * 1e9);
   uint64_t prev_ios = 0, prev_bytes = 0, prev_sc = 0, prev_s = 0, prev_rc = 0, prev_r = 0;
   unsigned second = 0;
@@ -406,8 +428,24 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   for (;;) {
     uint64_t now = now_ns();
     if (sh.finished.load() == w.threads) break;
+    if (hooks && !window_started && now >= window && !sh.failed.load()) {
+      hooks->window_start();
+      window_started = true;
+      window = now_ns();
+      next = window + 1000000000ULL;
+      sh.measure_ns.store(window, std::memory_order_release);
+      continue;
+    }
+    if (hooks && window_started && !window_ended &&
+        ((timed && now >= window + runtime_ns) || sh.loops_done.load() == w.threads)) {
+      hooks->window_end();
+      window_ended = true;
+    }
     if (now < next) {
       uint64_t wait = std::min<uint64_t>(next - now, 20000000ULL);
+      if (hooks && timed && window_started && !window_ended && window + runtime_ns > now)
+        wait = std::min(wait, window + runtime_ns - now);
+      if (hooks && !window_started && window > now) wait = std::min(wait, window - now);
       std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
       continue;
     }
@@ -432,6 +470,7 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
     next += 1000000000ULL;
   }
   for (auto& th : threads) th.join();
+  if (window_started && !window_ended) hooks->window_end();
   if (sh.first_error) return *sh.first_error;
 
   res.hist = std::make_unique<Histogram>();

@@ -17,11 +17,24 @@
 
 namespace qb {
 
+// Called by run_path at the edges of the measured window, from its control
+// thread: window_start() once the ramp is over and before any worker
+// measures (workers keep ramping while it runs), window_end() when the
+// window closes (timed runs: at its end; counted runs: when every worker
+// left its loop). The probes attach and detach here; the runner knows
+// nothing else about them.
+struct WindowHooks {
+  virtual ~WindowHooks() = default;
+  virtual void window_start() = 0;
+  virtual void window_end() = 0;
+};
+
 struct RunSpec {
   WorkloadOptions workload;
   const PathInfo* path = nullptr;
   DeviceInfo device;
   std::string node;  // resolved node the engine opens
+  WindowHooks* hooks = nullptr;
 };
 
 // One error kind: an NVMe status (nvme_status != 0) or an errno.
