@@ -22,11 +22,12 @@ else
 fi
 
 # device nodes and sysfs types for several combinations of the parameters
+# (two guest CPUs: each parameter is limited to the number of CPUs)
 for combo in "1 0" "0 2" "2 1"; do
 	set -- $combo
 	want=$( (i=0; while [ $i -lt $(($1 + $2)) ]; do
 		[ $i -lt "$1" ] && t=irq || t=poll; echo "nvme0uq$i $t"; i=$((i + 1)); done) )
-	lab_vm --results "$tmp" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
+	lab_vm --cpus 2 --results "$tmp" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
 		sh -c "for d in /dev/nvme0uq*; do [ -c \$d ] && echo \$(basename \$d) \$(cat /sys/class/nvme-generic/\$(basename \$d)/type); done >$tmp/combo" ||
 		true
 	if [ "$(cat "$tmp/combo" 2>/dev/null)" = "$want" ]; then
