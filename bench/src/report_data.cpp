@@ -386,6 +386,7 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
   d.registered_files = rd.flag(w, "registered_files", "workload");
   d.sqpoll = rd.flag(w, "sqpoll", "workload");
   d.runtime_s = rd.num(w, "runtime_s", "workload");
+  d.ios = static_cast<uint64_t>(rd.num(w, "ios", "workload"));
 
   if (doc.contains("comparison") && doc["comparison"].is_object()) {
     d.baseline = rd.str(doc["comparison"], "baseline", "comparison");

@@ -69,6 +69,7 @@ struct ReportData {
   int bs = 0, iodepth = 0, submit_batch = 0, complete_batch = 0, threads = 1;
   bool fixed_buffers = false, registered_files = false, sqpoll = false;
   double runtime_s = 0;
+  uint64_t ios = 0;  // I/Os per run when runs end by count (runtime_s 0)
   std::string baseline;  // empty for a run report
   unsigned rounds = 1;
   int exit_code = 0;

@@ -67,7 +67,7 @@ Section setup_section(const ReportData& r) {
                                    r.io_poll ? "on" : "off",
                                    r.nr_requests >= 0 ? fmt::format(", nr_requests {}", r.nr_requests) : "");
   std::string rounds = r.baseline.empty()
-                           ? fmt::format("{} run", r.command)
+                           ? std::string("one run, no comparison")
                            : fmt::format("{} rounds, paths interleaved; baseline {}", r.rounds, r.baseline);
   s.blocks.push_back(fields({
       {"created", r.created_at},
@@ -78,7 +78,8 @@ Section setup_section(const ReportData& r) {
       {"CPU", fmt::format("{}, {} online", r.cpu_model, r.cpus_online)},
       {"device", device},
       {"queues", queues},
-      {"workload", fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)},
+      {"workload", r.runtime_s > 0 ? fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)
+                                   : fmt::format("{}, {} I/Os per run", r.workload_line(), r.ios)},
       {"rounds", rounds},
   }));
   if (!r.device_note.empty()) s.blocks.push_back(text({"Note: " + r.device_note + "."}));
