@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Description: the part ng_io and uq_io share: check the arguments
+ * read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE, then move LENGTH bytes
+ * between FILE and byte OFFSET of the namespace behind CHARDEV with one
+ * io_uring passthrough command (IORING_OP_URING_CMD, NVME_URING_CMD_IO),
+ * on an IOPOLL ring when poll is set and from a registered buffer when
+ * fixed is set. Returns the tool's exit status: 0 ok, 1 failure (the NVMe
+ * status or errno is printed), 2 bad usage.
+ */
+#ifndef QB_TOOLS_PASSTHRU_H
+#define QB_TOOLS_PASSTHRU_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/nvme_ioctl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define NVME_CMD_WRITE 0x01
+#define NVME_CMD_READ 0x02
+
+static int passthru_usage(const char *prog, const char *usage, const char *why)
+{
+	fprintf(stderr, "%s: %s\nusage: %s %s\n", prog, why, prog, usage);
+	return 2;
+}
+
+static int passthru_parse_u64(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || *end || end == s) ? -1 : 0;
+}
+
+/* argv[1..6]: read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE */
+static int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed)
+{
+	unsigned long long lba_size, offset, length;
+	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
+	struct nvme_uring_cmd *cmd;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int write, fd, file_fd, nsid, ret;
+	void *buf;
+
+	if (poll)
+		p.flags |= IORING_SETUP_IOPOLL;
+	if (argc != 7)
+		return passthru_usage(prog, usage, "wrong number of arguments");
+	if (strcmp(argv[1], "read") && strcmp(argv[1], "write"))
+		return passthru_usage(prog, usage, "the first argument must be read or write");
+	write = !strcmp(argv[1], "write");
+	if (passthru_parse_u64(argv[3], &lba_size) || (lba_size != 512 && lba_size != 4096))
+		return passthru_usage(prog, usage, "LBA_SIZE must be 512 or 4096");
+	if (passthru_parse_u64(argv[4], &offset) || offset % lba_size)
+		return passthru_usage(prog, usage, "OFFSET must be a multiple of LBA_SIZE");
+	if (passthru_parse_u64(argv[5], &length) || !length || length % lba_size || length > (1u << 20))
+		return passthru_usage(prog, usage, "LENGTH must be a non-zero multiple of LBA_SIZE, at most 1 MiB");
+
+	fd = open(argv[2], write ? O_RDWR : O_RDONLY);
+	if (fd < 0) {
+		perror(argv[2]);
+		return 1;
+	}
+	nsid = ioctl(fd, NVME_IOCTL_ID);
+	if (nsid <= 0) {
+		fprintf(stderr, "%s: %s: NVME_IOCTL_ID failed: %s\n", prog, argv[2], strerror(errno));
+		return 1;
+	}
+	file_fd = write ? open(argv[6], O_RDONLY) : open(argv[6], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (file_fd < 0) {
+		perror(argv[6]);
+		return 1;
+	}
+	if (posix_memalign(&buf, 4096, length))
+		return 1;
+	memset(buf, 0, length);
+	if (write && pread(file_fd, buf, length, 0) != (ssize_t)length) {
+		fprintf(stderr, "%s: %s is shorter than %llu bytes\n", prog, argv[6], length);
+		return 1;
+	}
+
+	ret = io_uring_queue_init_params(4, &ring, &p);
+	if (ret) {
+		fprintf(stderr, "%s: io_uring setup with SQE128|CQE32 failed: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	if (fixed) {
+		struct iovec iov = { .iov_base = buf, .iov_len = length };
+
+		ret = io_uring_register_buffers(&ring, &iov, 1);
+		if (ret) {
+			fprintf(stderr, "%s: registering the buffer failed: %s\n", prog, strerror(-ret));
+			return 1;
+		}
+	}
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe)
+		return 1;
+	/* an SQE128 slot is two struct io_uring_sqe long */
+	memset(sqe, 0, sizeof(*sqe));
+	memset(sqe->cmd, 0, sizeof(struct nvme_uring_cmd));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	if (fixed) {
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = 0;
+	}
+	cmd = (struct nvme_uring_cmd *)sqe->cmd;
+	cmd->opcode = write ? NVME_CMD_WRITE : NVME_CMD_READ;
+	cmd->nsid = nsid;
+	cmd->addr = (uintptr_t)buf;
+	cmd->data_len = length;
+	cmd->cdw10 = (offset / lba_size) & 0xffffffff;
+	cmd->cdw11 = (offset / lba_size) >> 32;
+	cmd->cdw12 = length / lba_size - 1; /* NLB is zero-based */
+
+	ret = io_uring_submit(&ring);
+	if (ret != 1) {
+		fprintf(stderr, "%s: submit failed: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	ret = io_uring_wait_cqe(&ring, &cqe);
+	if (ret) {
+		fprintf(stderr, "%s: wait failed: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	if (cqe->res) {
+		if (cqe->res < 0)
+			fprintf(stderr, "%s: command failed: %s\n", prog, strerror(-cqe->res));
+		else
+			fprintf(stderr, "%s: NVMe status 0x%x\n", prog, cqe->res);
+		return 1;
+	}
+	io_uring_cqe_seen(&ring, cqe);
+	if (!write && pwrite(file_fd, buf, length, 0) != (ssize_t)length) {
+		perror(argv[6]);
+		return 1;
+	}
+	io_uring_queue_exit(&ring);
+	close(file_fd);
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+#endif /* QB_TOOLS_PASSTHRU_H */
