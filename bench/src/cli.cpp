@@ -13,6 +13,9 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_option("--device", o.device, "namespace block device (/dev/nvmeXnY), or a regular file for testing")
       ->required();
   sub->add_option("--ng-device", o.ng_device, "generic char device for the ng paths (default: derived via sysfs)");
+  sub->add_option("--uq-device", o.uq_device,
+                  "user queue char device /dev/nvmeXuqN for the uq paths (default: the controller's first "
+                  "queue of the path's type, via sysfs)");
   sub->add_option("--rw", o.rw, "randread, randwrite, read, write or randrw")->capture_default_str();
   sub->add_option("--rwmixread", o.w.rwmixread, "percent reads for randrw")->check(CLI::Range(0, 100))->capture_default_str();
   sub->add_option("--bs", o.bs, "block size, a multiple of the LBA size (512, 4k, 128k)")->capture_default_str();
@@ -160,6 +163,17 @@ Result<void> validate_options(CliOptions& o) {
       (o.w.fixed_buffers || o.w.registered_files || o.w.register_ring || o.w.sqpoll))
     return usage_error("psync does not use io_uring: --fixed-buffers, --registered-files, --register-ring and "
                        "--sqpoll apply to the block and ng paths");
+  if (!o.uq_device.empty()) {
+    bool uq = false;
+    for (const auto* p : *paths) uq |= p->engine == "uq";
+    if (!uq) return usage_error("--uq-device applies only to the uq paths (uq-irq, uq-poll, uq-poll-check)");
+    bool irq = false, poll = false;
+    for (const auto* p : *paths)
+      if (p->engine == "uq") (p->poll ? poll : irq) = true;
+    if (irq && poll)
+      return usage_error("--uq-device names one queue, of one type, but --paths has uq paths of both types "
+                         "(irq and poll); leave it out to use the first queue of each type, or compare one type");
+  }
   if (o.command == "compare") {
     if (o.baseline.empty()) o.baseline = std::string((*paths)[0]->name);
     bool found = false;
@@ -180,9 +194,6 @@ Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o) {
     std::string_view name = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
     const PathInfo* p = find_path(name);
     if (!p) {
-      if (name.rfind("uq", 0) == 0)
-        return usage_error(fmt::format("{} {}: the per-queue user devices need the kernel patch, which this build "
-                                       "does not support yet; known paths: {}", opt, name, path_names()));
       return usage_error(fmt::format("{} {}: unknown path; known paths: {}", opt, name, path_names()));
     }
     for (const auto* q : out)

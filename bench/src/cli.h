@@ -36,6 +36,7 @@ struct CliOptions {
   double runtime_s = -1;  // -1: not given
   std::string device;
   std::string ng_device;
+  std::string uq_device;
   std::string path;   // run
   std::string paths;  // compare
   std::string baseline;

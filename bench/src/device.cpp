@@ -13,6 +13,8 @@
 #include <fstream>
 #include <regex>
 
+#include "uq_queue.h"
+
 namespace qb {
 
 namespace fs = std::filesystem;
@@ -123,6 +125,7 @@ Inventory discover(const std::string& sysfs_root, const std::string& dev_root) {
   std::sort(inv.controllers.begin(), inv.controllers.end(), by_name);
   std::sort(inv.namespaces.begin(), inv.namespaces.end(), by_name);
   inv.module_params = nvme_module_params(sysfs_root);
+  inv.user_queues = user_queues(sysfs_root, dev_root);
   return inv;
 }
 
@@ -197,6 +200,105 @@ Result<std::string> ng_node_for(const DeviceInfo& dev, const std::string& overri
         "ng: {} is missing (sysfs has {}); mount devtmpfs or create the node, or pass --ng-device",
         node, dev.ns->ng_name));
   return node;
+}
+
+namespace {
+
+const std::regex uq_re("(nvme[0-9]+)uq([0-9]+)");
+
+UserQueueInfo read_user_queue(const fs::path& dir, const std::string& dev_root) {
+  UserQueueInfo q;
+  q.name = dir.filename().string();
+  std::smatch m;
+  if (std::regex_match(q.name, m, uq_re)) {
+    q.controller = m[1].str();
+    q.index = static_cast<unsigned>(std::stoul(m[2].str()));
+  }
+  q.qid = static_cast<int>(read_num(dir / "qid", -1));
+  q.type = read_attr(dir / "type");
+  q.depth = static_cast<int>(read_num(dir / "depth", -1));
+  struct stat st;
+  q.dev_node = stat((fs::path(dev_root) / q.name).c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+  return q;
+}
+
+}  // namespace
+
+std::vector<UserQueueInfo> user_queues(const std::string& sysfs_root, const std::string& dev_root,
+                                       const std::string& controller) {
+  std::vector<UserQueueInfo> out;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(fs::path(sysfs_root) / "class/nvme-generic", ec)) {
+    std::string name = e.path().filename().string();
+    if (!std::regex_match(name, uq_re)) continue;
+    UserQueueInfo q = read_user_queue(e.path(), dev_root);
+    if (controller.empty() || q.controller == controller) out.push_back(std::move(q));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.controller != b.controller ? a.controller < b.controller : a.index < b.index;
+  });
+  return out;
+}
+
+Result<UserQueueInfo> user_queue_of_node(const std::string& node, const std::string& sysfs_root) {
+  std::string name = fs::path(node).filename().string();
+  fs::path dir = fs::path(sysfs_root) / "class/nvme-generic" / name;
+  std::error_code ec;
+  if (!std::regex_match(name, uq_re) || !fs::exists(dir / "type", ec))
+    return usage_error(fmt::format("--uq-device {}: not a user queue (no {}/type); give /dev/nvmeXuqN", node,
+                                   dir.string()));
+  return read_user_queue(dir, fs::path(node).parent_path().string());
+}
+
+Result<UserQueueCounters> read_user_queue_counters(const std::string& uq_name, const std::string& sysfs_root) {
+  fs::path dir = fs::path(sysfs_root) / "class/nvme-generic" / uq_name;
+  UserQueueCounters c;
+  long long v[4];
+  const char* attrs[4] = {"submitted", "completed", "polls", "empty_polls"};
+  for (int i = 0; i < 4; i++) {
+    v[i] = read_num(dir / attrs[i], -1);
+    if (v[i] < 0) return runtime_error(fmt::format("{}: cannot read {}", uq_name, (dir / attrs[i]).string()));
+  }
+  c.submitted = static_cast<uint64_t>(v[0]);
+  c.completed = static_cast<uint64_t>(v[1]);
+  c.polls = static_cast<uint64_t>(v[2]);
+  c.empty_polls = static_cast<uint64_t>(v[3]);
+  return c;
+}
+
+Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, const std::string& override_node,
+                                const std::string& sysfs_root, const std::string& dev_root) {
+  if (!override_node.empty()) {
+    struct stat st;
+    if (stat(override_node.c_str(), &st) != 0)
+      return usage_error(fmt::format("--uq-device {}: {}{}", override_node, strerror(errno),
+                                     errno == ENOENT ? fmt::format("; {}", no_user_queues_hint) : ""), errno);
+    if (!S_ISCHR(st.st_mode))
+      return usage_error(fmt::format("--uq-device {} is not a character device; give a user queue node "
+                                     "/dev/nvmeXuqN", override_node));
+    auto q = user_queue_of_node(override_node, sysfs_root);
+    if (!q) return q.error();
+    if (q->type != type)
+      return usage_error(fmt::format("--uq-device {} is a {} queue, but this path needs a {} queue; give a "
+                                     "uq-{} path or another node", override_node, q->type, type, q->type));
+    return override_node;
+  }
+  if (!dev.ns || dev.ns->controller.empty())
+    return usage_error(fmt::format("uq-{}: {} is not an NVMe namespace; give /dev/nvmeXnY or --uq-device",
+                                   type, dev.path));
+  auto qs = user_queues(sysfs_root, dev_root, dev.ns->controller);
+  if (qs.empty())
+    return usage_error(fmt::format("uq-{}: {} has {}", type, dev.ns->controller, no_user_queues_hint));
+  for (const auto& q : qs) {
+    if (q.type != type) continue;
+    std::string node = (fs::path(dev_root) / q.name).string();
+    if (!q.dev_node)
+      return usage_error(fmt::format("uq-{}: {} is missing (sysfs has {}); mount devtmpfs or create the node, or "
+                                     "pass --uq-device", type, node, q.name));
+    return node;
+  }
+  return usage_error(fmt::format("uq-{}: {} has user queues but none of type {}; boot with nvme.user_{}_queues=N",
+                                 type, dev.ns->controller, type, type));
 }
 
 namespace {

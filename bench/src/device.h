@@ -41,9 +41,27 @@ struct NamespaceInfo {
   bool ng_dev_node = false;  // /dev/ngXnY exists as a char device
 };
 
+// A user queue char device of the kernel patch (/dev/nvmeXuqN), from
+// sysfs class/nvme-generic/nvmeXuqN.
+struct UserQueueInfo {
+  std::string name;        // nvme0uq1
+  std::string controller;  // nvme0
+  unsigned index = 0;      // N of uqN: irq queues first, then poll queues
+  int qid = -1;            // hardware queue id; 0 while the queue is down
+  std::string type;        // irq or poll
+  int depth = -1;
+  bool dev_node = false;   // /dev/nvmeXuqN exists as a char device
+};
+
+// The kernel's counters of one user queue (sysfs), read together.
+struct UserQueueCounters {
+  uint64_t submitted = 0, completed = 0, polls = 0, empty_polls = 0;
+};
+
 struct Inventory {
   std::vector<ControllerInfo> controllers;
   std::vector<NamespaceInfo> namespaces;
+  std::vector<UserQueueInfo> user_queues;  // sorted by controller, index
   std::map<std::string, std::string> module_params;  // nvme module parameters
 };
 
@@ -67,6 +85,18 @@ Result<DeviceInfo> probe_device(const std::string& path, const std::string& sysf
 // /dev/ngXnY for a namespace, or a usage error saying why there is none.
 Result<std::string> ng_node_for(const DeviceInfo& dev, const std::string& override_node,
                                 const std::string& dev_root = "/dev");
+
+// The user queues sysfs lists, of one controller when controller is given.
+std::vector<UserQueueInfo> user_queues(const std::string& sysfs_root = "/sys", const std::string& dev_root = "/dev",
+                                       const std::string& controller = "");
+// /dev/nvmeXuqN for a uq path: the override (checked: a user queue of the
+// right type), else the first queue of type ("irq" or "poll") of the
+// namespace's controller; a usage error saying why there is none.
+Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, const std::string& override_node,
+                                const std::string& sysfs_root = "/sys", const std::string& dev_root = "/dev");
+// The sysfs entry of a user queue node (/dev/nvme0uq1 -> nvme0uq1).
+Result<UserQueueInfo> user_queue_of_node(const std::string& node, const std::string& sysfs_root = "/sys");
+Result<UserQueueCounters> read_user_queue_counters(const std::string& uq_name, const std::string& sysfs_root = "/sys");
 
 // Refuses (usage error) a write workload on a device or image that holds a
 // mounted file system, holders, a partition table or a file system

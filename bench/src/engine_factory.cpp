@@ -50,7 +50,7 @@ Result<std::string> resolve_node(const PathInfo& path, const DeviceInfo& dev,
           "{}: polled I/O (IORING_SETUP_IOPOLL) needs a device with poll queues, and {} is a "
           "regular file (nothing there would be polled); use block-irq, or an NVMe namespace with poll queues",
           path.name, dev.path));
-    if (!dev.io_poll)
+    if (!dev.io_poll && !path.own_queues)
       return usage_error(fmt::format(
           "{}: {} has no poll queues (queue/io_poll is 0); load nvme with "
           "poll_queues=N (N >= 1) or use the -irq path",

@@ -25,6 +25,9 @@ struct PathInfo {
   std::unique_ptr<Engine> (*create)(const PathInfo&) = nullptr;
   // Node the engine opens for the target; nullptr opens the target itself.
   Result<std::string> (*node_for)(const DeviceInfo& dev, const std::string& override_node) = nullptr;
+  // Polls queues of its own (the user queues), not blk-mq's: needs no
+  // nvme.poll_queues.
+  bool own_queues = false;
 };
 
 bool register_path(const PathInfo& info);

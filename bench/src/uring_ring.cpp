@@ -62,6 +62,8 @@ Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint3
     return runtime_error(fmt::format("{}: io_uring setup failed: {}", name, strerror(-ret)), -ret);
   }
   open_ = true;
+  sqpoll_ = o.sqpoll;
+  registered_ring_ = false;
   sqe_fd_ = fd;
   sqe_flags_ = 0;
   if (o.registered_files) {
@@ -94,8 +96,26 @@ Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint3
       return usage_error(fmt::format("{}: --register-ring is not supported by this kernel (5.18+ "
                                      "needed): {}", name, strerror(-ret)), -ret);
     }
+    registered_ring_ = true;
   }
   return Ok{};
+}
+
+int UringRing::submit_no_poll() {
+  if (sqpoll_) return submit(0);  // the SQ thread submits; nothing polls here
+  // What io_uring_submit does before entering, minus GETEVENTS.
+  io_uring_sq& sq = ring_.sq;
+  unsigned tail = sq.sqe_tail;
+  if (sq.sqe_head != tail) {
+    sq.sqe_head = tail;
+    io_uring_smp_store_release(sq.ktail, tail);
+  }
+  unsigned n = tail - *sq.khead;
+  if (n == 0) return 0;
+  unsigned fd = registered_ring_ ? static_cast<unsigned>(ring_.enter_ring_fd) : static_cast<unsigned>(ring_.ring_fd);
+  int ret = io_uring_enter(fd, n, 0, registered_ring_ ? IORING_ENTER_REGISTERED_RING : 0, nullptr);
+  if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) return 0;
+  return ret;
 }
 
 void UringRing::close() {

@@ -46,6 +46,21 @@ class UringRing {
     return ret;
   }
 
+  // Hands the queued SQEs to the kernel without IORING_ENTER_GETEVENTS. On
+  // an IOPOLL ring a plain submit also polls once for completions; this
+  // does not (the user queue pending check decides when to poll).
+  int submit_no_poll();
+  // One pass of the kernel's completion polling (IOPOLL), not waiting.
+  int poll_once() {
+    int ret = io_uring_get_events(&ring_);
+    return ret >= 0 || ret == -EAGAIN || ret == -EINTR || ret == -EBUSY ? 0 : ret;
+  }
+  // Harvests what the CQ ring already holds; never enters the kernel.
+  template <class Decode>
+  unsigned peek(std::span<Completion> out, Decode&& decode) {
+    return harvest(out, decode);
+  }
+
   template <class Decode>
   int reap(std::span<Completion> out, unsigned wait_nr, Decode&& decode) {
     unsigned n = harvest(out, decode);
@@ -73,6 +88,8 @@ class UringRing {
 
   io_uring ring_{};
   bool open_ = false;
+  bool sqpoll_ = false;
+  bool registered_ring_ = false;
   int sqe_fd_ = -1;
   uint8_t sqe_flags_ = 0;
 };
@@ -80,25 +97,18 @@ class UringRing {
 // The shared half of an io_uring engine. Derived supplies
 //   void prep(io_uring_sqe*, const IoRequest&)
 //   void decode(const io_uring_cqe*, Completion&)
-// and opens ring_ in its setup().
+// and opens ring_ in its setup(). queue() and reap() may be wrapped by an
+// engine that decides itself when to enter the kernel.
 template <class Derived>
 class UringEngine : public Engine {
  public:
-  int submit(std::span<const IoRequest> reqs, unsigned wait_nr) final {
-    auto* self = static_cast<Derived*>(this);
-    for (const IoRequest& r : reqs) {
-      // Never null: the SQ has at least iodepth entries.
-      io_uring_sqe* sqe = ring_.next_sqe();
-      self->prep(sqe, r);
-      sqe->flags |= ring_.sqe_flags();
-      sqe->user_data = r.tag;
-    }
+  int submit(std::span<const IoRequest> reqs, unsigned wait_nr) override {
+    queue(reqs);
     return ring_.submit(wait_nr);
   }
 
-  int reap(std::span<Completion> out, unsigned wait_nr) final {
-    auto* self = static_cast<Derived*>(this);
-    return ring_.reap(out, wait_nr, [self](const io_uring_cqe* c, Completion& o) { self->decode(c, o); });
+  int reap(std::span<Completion> out, unsigned wait_nr) override {
+    return ring_.reap(out, wait_nr, decoder());
   }
 
   void teardown() override {
@@ -108,6 +118,22 @@ class UringEngine : public Engine {
   }
 
  protected:
+  // Prepares SQEs for reqs without submitting them.
+  void queue(std::span<const IoRequest> reqs) {
+    auto* self = static_cast<Derived*>(this);
+    for (const IoRequest& r : reqs) {
+      // Never null: the SQ has at least iodepth entries.
+      io_uring_sqe* sqe = ring_.next_sqe();
+      self->prep(sqe, r);
+      sqe->flags |= ring_.sqe_flags();
+      sqe->user_data = r.tag;
+    }
+  }
+  auto decoder() {
+    auto* self = static_cast<Derived*>(this);
+    return [self](const io_uring_cqe* c, Completion& o) { self->decode(c, o); };
+  }
+
   // Opens node with flags and the ring over it; errors name the path.
   Result<void> open_node_and_ring(const EngineConfig& cfg, int flags, bool big_entries,
                                   std::string_view name);

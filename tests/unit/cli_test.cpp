@@ -65,7 +65,13 @@ TEST(Cli, RejectsInvalidOptions) {
   expect_usage(o, "unknown path");
   o = run_opts();
   o.path = "uq-poll";
-  expect_usage(o, "kernel patch");
+  o.uq_device = "/dev/nvme0uq1";
+  o.w.fixed_buffers = true;
+  EXPECT_TRUE(validate_options(o).ok()) << "uq-poll is a path of its own now";
+  o = run_opts();
+  o.path = "ng-poll";
+  o.uq_device = "/dev/nvme0uq1";
+  expect_usage(o, "--uq-device applies only to the uq paths");
   o = run_opts();
   o.path = "psync";
   o.w.sqpoll = true;

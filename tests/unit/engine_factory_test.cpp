@@ -9,8 +9,9 @@ TEST(EngineFactory, KnowsEveryPathInOrder) {
   auto paths = all_paths();
   std::vector<std::string> names;
   for (auto* p : paths) names.emplace_back(p->name);
-  EXPECT_EQ(names, (std::vector<std::string>{"psync", "block-irq", "block-poll", "ng-irq", "ng-poll"}));
-  EXPECT_EQ(find_path("uq-poll"), nullptr);
+  EXPECT_EQ(names, (std::vector<std::string>{"psync", "block-irq", "block-poll", "ng-irq", "ng-poll", "uq-irq",
+                                             "uq-poll", "uq-poll-check"}));
+  EXPECT_EQ(find_path("uq-poll")->engine, "uq");
   EXPECT_TRUE(find_path("ng-poll")->poll);
   EXPECT_FALSE(find_path("ng-irq")->poll);
   EXPECT_EQ(find_path("block-poll")->engine, "block");
