@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <deque>
+
 #include "device.h"
 #include "environment.h"
 #include "probe_session.h"
 #include "report.h"
 #include "runner.h"
+#include "uq_window.h"
 
 namespace qb {
 
@@ -68,7 +71,7 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   // nothing and leaves no report.
   std::vector<RunSpec> specs;
   for (const PathInfo* p : *paths) {
-    auto node = resolve_node(*p, *dev, o.ng_device);
+    auto node = resolve_node(*p, *dev, p->engine == "uq" ? o.uq_device : o.ng_device);
     if (!node) return node.error();
     specs.push_back(RunSpec{o.w, p, *dev, *node});
   }
@@ -105,6 +108,7 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   unsigned rounds = o.command == "compare" ? o.rounds : 1;
   std::vector<PathResult> results;
   results.reserve(rounds * specs.size() * variants.size());
+  std::deque<UqRunInfo> uq_runs;  // stable addresses for the report
   std::vector<ProbeWindow> windows;
   windows.reserve(rounds * specs.size() * variants.size());
   ReportInput in;
@@ -123,6 +127,12 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
       for (bool probed : variants) {
       RunSpec s = spec;
       s.hooks = probed ? probes.get() : nullptr;
+      // uq paths: the queue's own counters over the same window.
+      std::unique_ptr<UqWindow> uqw;
+      if (s.path->engine == "uq") {
+        uqw = std::make_unique<UqWindow>(s.node, s.hooks);
+        s.hooks = uqw.get();
+      }
       if (!o.quiet)
         fmt::print("{} {}{}: {} bs={} qd={} on {}\n", o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run",
                    s.path->name, variants.size() > 1 ? (probed ? " (probes on)" : " (probes off)") : "",
@@ -134,6 +144,11 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
       if (!res) return res.error();
       results.push_back(std::move(*res));
       in.runs.push_back(ReportInput::Run{&results.back(), s.path, r});
+      if (uqw) {
+        uq_runs.push_back(uqw->result());
+        in.runs.back().user_queue = &uq_runs.back();
+        if (!o.quiet) fmt::print("{}\n", format_uq_run(name, uq_runs.back()));
+      }
       if (probed) {
         if (auto w = probes->take()) {
           w->ios = results.back().ios;

@@ -131,6 +131,23 @@ json workload_json(const WorkloadOptions& w) {
 
 double per_call(uint64_t ios, uint64_t calls) { return calls ? static_cast<double>(ios) / calls : 0; }
 
+json user_queue_json(const UqRunInfo& u) {
+  json counters = nullptr, share = nullptr;
+  if (u.delta) {
+    counters = json{{"submitted", u.delta->submitted}, {"completed", u.delta->completed},
+                    {"polls", u.delta->polls}, {"empty_polls", u.delta->empty_polls}};
+    if (u.delta->polls) share = static_cast<double>(u.delta->empty_polls) / static_cast<double>(u.delta->polls);
+  }
+  return json{{"node", u.node},
+              {"name", u.queue.name},
+              {"qid", u.queue.qid},
+              {"type", u.queue.type},
+              {"depth", u.queue.depth},
+              {"counters", counters},
+              {"empty_poll_share", share},
+              {"counters_error", u.delta ? json(nullptr) : json(u.error)}};
+}
+
 json run_json(const ReportInput::Run& run) {
   const PathResult& r = *run.result;
   const Histogram& h = *r.hist;
@@ -206,6 +223,7 @@ json run_json(const ReportInput::Run& run) {
         {"mismatches", mismatches}}},
       {"interrupted", r.interrupted}};
   if (run.probes) j["probes"] = probe_window_json(*run.probes);
+  if (run.user_queue) j["user_queue"] = user_queue_json(*run.user_queue);
   return j;
 }
 
@@ -352,7 +370,26 @@ nlohmann::json inventory_json(const Inventory& inv) {
   json c = json::array(), n = json::array();
   for (const auto& x : inv.controllers) c.push_back(controller_json(x));
   for (const auto& x : inv.namespaces) n.push_back(namespace_json(x));
-  return json{{"controllers", c}, {"namespaces", n}, {"nvme_module_parameters", inv.module_params}};
+  json uq = json::array();
+  for (const auto& q : inv.user_queues)
+    uq.push_back(json{{"name", q.name}, {"controller", q.controller}, {"index", q.index}, {"qid", q.qid},
+                      {"type", q.type}, {"depth", q.depth}, {"dev_node", q.dev_node}});
+  return json{{"controllers", c},
+              {"namespaces", n},
+              {"user_queues", uq},
+              {"nvme_module_parameters", inv.module_params}};
+}
+
+std::string format_uq_run(const std::string& path, const UqRunInfo& u) {
+  std::string s = fmt::format("{}: {} (qid {}, {} queue, depth {})", path, u.node, u.queue.qid, u.queue.type,
+                              u.queue.depth);
+  if (!u.delta) return s + ": kernel counters not read: " + u.error;
+  s += fmt::format(": kernel submitted {} completed {} polls {} empty_polls {}", u.delta->submitted,
+                   u.delta->completed, u.delta->polls, u.delta->empty_polls);
+  if (u.delta->polls)
+    s += fmt::format(" ({:.1f}% empty)", 100.0 * static_cast<double>(u.delta->empty_polls) /
+                                            static_cast<double>(u.delta->polls));
+  return s;
 }
 
 std::string format_inventory(const Inventory& inv) {
@@ -373,9 +410,31 @@ std::string format_inventory(const Inventory& inv) {
     s += fmt::format("    block-poll: {}\n", n.io_poll ? "yes" : "no (no poll queues: load nvme with poll_queues=N)");
     s += fmt::format("    ng-irq: {} ({})\n", ng_ok ? "yes" : "no", ng);
     s += fmt::format("    ng-poll: {}\n", ng_ok && n.io_poll ? "yes" : !ng_ok ? "no (no ng device)" : "no (no poll queues)");
+    for (const char* type : {"irq", "poll"}) {
+      std::string node;
+      for (const auto& q : inv.user_queues)
+        if (q.controller == n.controller && q.type == type && q.dev_node && node.empty()) node = "/dev/" + q.name;
+      std::string paths = std::string(type) == "irq" ? "uq-irq" : "uq-poll, uq-poll-check";
+      s += fmt::format("    {}: {}\n", paths,
+                       node.empty() ? fmt::format("no (no user_{} queue: boot with nvme.user_{}_queues=N)", type, type)
+                                    : "yes (" + node + ")");
+    }
   }
+  if (!inv.user_queues.empty()) {
+    s += "user queues:\n";
+    for (const auto& q : inv.user_queues)
+      s += fmt::format("  /dev/{:<10} type {:<4} qid {} depth {}{}\n", q.name, q.type, q.qid, q.depth,
+                       q.dev_node ? "" : " (node missing)");
+  }
+  auto param = [&inv](const char* k) {
+    auto it = inv.module_params.find(k);
+    return it == inv.module_params.end() ? std::string("(none)") : it->second;
+  };
   auto pq = inv.module_params.find("poll_queues");
-  s += fmt::format("nvme module: poll_queues={}\n", pq == inv.module_params.end() ? "(module not loaded)" : pq->second);
+  s += fmt::format("nvme module: poll_queues={}", pq == inv.module_params.end() ? "(module not loaded)" : pq->second);
+  if (inv.module_params.count("user_irq_queues") || inv.module_params.count("user_poll_queues"))
+    s += fmt::format(" user_irq_queues={} user_poll_queues={}", param("user_irq_queues"), param("user_poll_queues"));
+  s += "\n";
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include "result.h"
 #include "runner.h"
 #include "stats.h"
+#include "uq_window.h"
 #include "workload.h"
 
 namespace qb {
@@ -44,6 +45,7 @@ struct ReportInput {
     const PathInfo* path;
     unsigned round;
     const ProbeWindow* probes = nullptr;  // --probes: this run's window
+    const UqRunInfo* user_queue = nullptr;  // uq paths: queue and kernel counters
   };
   std::vector<Run> runs;
   std::vector<CompareRow> comparison;
@@ -64,6 +66,8 @@ std::string format_compare_table(const std::vector<CompareRow>& rows, const std:
                                  unsigned rounds);
 std::string format_errors(const PathResult& r);
 std::string format_inventory(const Inventory& inv);
+// One line: the user queue a uq run used and the kernel's counters over it.
+std::string format_uq_run(const std::string& path, const UqRunInfo& u);
 nlohmann::json inventory_json(const Inventory& inv);
 
 }  // namespace qb
