@@ -42,5 +42,5 @@ for pair in uq-poll:block-irq uq-irq:ng-poll uq-poll-check:ng-irq block-irq:uq-p
 done
 step "randread compare" \
 	"$qb" compare --device $blk --quiet --bs 4k --paths ng-poll,uq-irq,uq-poll,uq-poll-check --rw randread \
-	--iodepth 4 --runtime 3 --rounds 2 --json "$out/randread.json"
+	--iodepth 8 --runtime 3 --rounds 2 --json "$out/randread.json"
 exit $fail
