@@ -1,0 +1,61 @@
+#!/bin/bash
+# Description: nvme-qbench in the lab. compare over psync, block irq/poll
+# and ng irq/poll prints its table and writes a report that validates
+# against the schema; --verify passes for data written by one path and read
+# by another, and fails for the wrong seed; on the same workload, run side
+# by side with rounds interleaved, nvme-qbench reaches at least the IOPS of
+# fio's io_uring and io_uring_cmd engines (medians of three rounds).
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ -x "$build/bench/nvme-qbench" ] || { fail "$build/bench/nvme-qbench is not built"; done_testing; }
+out=$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+expect_status 0 "compare, verify and fio side by side in the guest" \
+	lab_vm --results "$out" --append "nvme.poll_queues=1" --nvme file,size=256M,qpairs=8 \
+	-- "$top/tests/guest/bench-compare.sh" "$out" "$build"
+
+if python3 "$top/tests/unit/validate_report.py" "$top/reports/schema/nvme-qbench-report.v1.schema.json" \
+	"$out"/compare.json "$out"/verify-*.json "$out"/side-qb-*.json; then
+	pass "every report validates against the schema"
+else
+	fail "a report does not validate"
+fi
+
+if python3 - "$out" <<'PY'; then pass "compare report: five paths, I/O on each, no errors"; else fail "compare report"; fi
+import json, sys
+d = json.load(open(sys.argv[1] + "/compare.json"))
+paths = {r["path"] for r in d["runs"]}
+want = {"psync", "block-irq", "block-poll", "ng-irq", "ng-poll"}
+ok = paths == want and all(r["ios"] > 0 and r["error_count"] == 0 for r in d["runs"])
+ok = ok and d["comparison"] is not None and len(d["comparison"]["paths"]) == 5
+print("paths:", sorted(paths), "ios:", [r["ios"] for r in d["runs"]])
+sys.exit(0 if ok else 1)
+PY
+
+if python3 - "$out" <<'PY'; then pass "verify: cross-path reads clean, wrong seed caught"; else fail "verify"; fi
+import glob, json, sys
+out = sys.argv[1]
+ok = True
+for f in sorted(glob.glob(out + "/verify-*.json")):
+    st = json.load(open(f))["status"]
+    wrong = f.endswith("wrong-seed.json")
+    good = st["verify_bad_sectors"] > 0 if wrong else (st["verify_bad_sectors"] == 0 and st["errors"] == 0)
+    print(f.rsplit("/", 1)[1], "bad sectors:", st["verify_bad_sectors"], "ok" if good else "WRONG")
+    ok = ok and good
+sys.exit(0 if ok and len(glob.glob(out + "/verify-*.json")) == 7 else 1)
+PY
+
+if python3 - "$out" <<'PY'; then pass "nvme-qbench reaches fio's IOPS on both engines"; else fail "nvme-qbench below fio"; fi
+import json, statistics, sys
+out = sys.argv[1]
+ok = True
+for kind, engine in (("block", "io_uring"), ("ng", "io_uring_cmd")):
+    qb = [json.load(open(f"{out}/side-qb-{kind}-{r}.json"))["runs"][0]["iops"] for r in (1, 2, 3)]
+    fio = [json.load(open(f"{out}/side-fio-{kind}-{r}.json"))["jobs"][0]["read"]["iops"] for r in (1, 2, 3)]
+    q, f = statistics.median(qb), statistics.median(fio)
+    print(f"{kind}: nvme-qbench median {q:.0f} IOPS {[round(x) for x in qb]}, "
+          f"fio {engine} median {f:.0f} IOPS {[round(x) for x in fio]}, ratio {q / f:.2f}")
+    ok = ok and q >= f
+sys.exit(0 if ok else 1)
+PY
+done_testing
