@@ -7,6 +7,7 @@
 
 #include "device.h"
 #include "environment.h"
+#include "insn_marker.h"
 #include "probe_session.h"
 #include "report.h"
 #include "runner.h"
@@ -133,6 +134,9 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
         uqw = std::make_unique<UqWindow>(s.node, s.hooks);
         s.hooks = uqw.get();
       }
+      // Innermost: the lab's instruction counter sees only the measured window.
+      InsnMarker marker(s.hooks);
+      s.hooks = &marker;
       if (!o.quiet)
         fmt::print("{} {}{}: {} bs={} qd={} on {}\n", o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run",
                    s.path->name, variants.size() > 1 ? (probed ? " (probes on)" : " (probes off)") : "",

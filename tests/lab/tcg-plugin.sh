@@ -2,7 +2,8 @@
 # Description: the instruction-counting TCG plugin counts exactly what a
 # guest program runs between two markers: marker_loop N executes 2N user
 # instructions in its window (plus the closing marker and loop exit), and
-# windows are reported in order. A bad plugin argument stops QEMU at start.
+# windows are reported in order; nvme-qbench's measured window is one
+# window. A bad plugin argument stops QEMU at start.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -35,6 +36,29 @@ check_window() { # index N
 }
 check_window 1 1000000
 check_window 2 3000000
+
+# nvme-qbench marks its measured window: each run gives exactly one window,
+# and the window holds the measured I/O only, not start-up or ramp: three
+# times the I/Os give three times the instructions.
+qb=$build/bench/nvme-qbench
+expect_status 0 "two nvme-qbench runs under the plugin" \
+	lab_vm --plugin "$plugin,out=$tmp/qb-windows" -- sh -c "\
+	$qb run --device /dev/nvme0n1 --path ng-irq --bs 512 --iodepth 32 --submit-batch 8 --ios 5000 --ramp 1 --quiet && \
+	$qb run --device /dev/nvme0n1 --path ng-irq --bs 512 --iodepth 32 --submit-batch 8 --ios 15000 --ramp 1 --quiet"
+cat "$tmp/qb-windows" 2>/dev/null
+if [ "$(grep -c '^window=' "$tmp/qb-windows" 2>/dev/null)" = 2 ] && ! grep -q unclosed "$tmp/qb-windows"; then
+	pass "one measured window per run"
+else
+	fail "expected exactly two closed windows, got: $(cat "$tmp/qb-windows" 2>/dev/null)"
+fi
+k1=$(sed -nE 's/^window=1 kernel=([0-9]+) .*/\1/p' "$tmp/qb-windows")
+k2=$(sed -nE 's/^window=2 kernel=([0-9]+) .*/\1/p' "$tmp/qb-windows")
+ratio=$(( ${k2:-0} * 100 / ${k1:-1} ))
+if [ "$ratio" -ge 240 ] && [ "$ratio" -le 360 ]; then
+	pass "kernel instructions scale with the measured I/Os (x$(printf "%d.%02d" $((ratio / 100)) $((ratio % 100))) for x3; $(( ${k1:-0} / 5000 )) per I/O)"
+else
+	fail "kernel instructions of 15000 I/Os are ${ratio}% of those of 5000 (expected about 300%)"
+fi
 
 out=$("$top/scripts/vm" --flavor "$flavor" --plugin "$plugin,colour=blue" -- true 2>&1)
 status=$?
