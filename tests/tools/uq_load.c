@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * uq_load: keep more commands in flight than a queue holds and check that
+ * none is lost, doubled or corrupted.
+ *
+ * usage: uq_load [-p] [-b] [-q INFLIGHT] [-s SEED] write|read DEV LBA_SIZE START COUNT
+ *   -p           IOPOLL ring (a user_poll queue, or polled ng I/O)
+ *   -b           expect backpressure: at least one command must fail with
+ *                -EBUSY (a user queue given more than it holds)
+ *   -q INFLIGHT  commands kept submitted at once (default 64)
+ *   -s SEED      data pattern seed (default 1)
+ *   write        write one LBA per command, LBAs START..START+COUNT-1,
+ *                each stamped with its LBA and the seed
+ *   read         read them back the same way and check every word
+ *
+ * A command that fails with -EBUSY (the queue's command table is full) is
+ * submitted again until it succeeds; any other error fails the run. Every
+ * submission must get exactly one CQE (tracked per slot), every LBA must end
+ * with status 0, and reads must carry the pattern written with the same
+ * seed. DEV may be any passthrough char device (/dev/nvmeXuqN, /dev/ngXnY),
+ * so data written through one can be checked through another.
+ * Prints "LOAD: N ok, N EBUSY, N submitted, N in flight at most,
+ * N mismatches, N errors".
+ * Exit: 0 pass, 1 fail, 2 bad usage.
+ */
+#include "uq_common.h"
+
+struct slot {
+	int busy;
+	unsigned long long lba;
+};
+
+static uint64_t word(unsigned long long seed, unsigned long long lba, unsigned int i)
+{
+	return (seed * 0x9E3779B97F4A7C15ULL) ^ (lba << 20) ^ i;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: uq_load [-p] [-b] [-q INFLIGHT] [-s SEED] write|read DEV LBA_SIZE START COUNT\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long seed = 1, start, count, next, *retry, nretry = 0, done = 0;
+	unsigned long long ok = 0, busy = 0, busy_seen = 0, errors = 0, mismatches = 0, submitted = 0;
+	unsigned int inflight = 64, lbs, i, outstanding = 0, most = 0;
+	int poll = 0, want_busy = 0, write, fd, nsid, opt, ret;
+	long long sub0, comp0, sub = 0, comp = 0;
+	struct io_uring ring;
+	struct slot *slots;
+	char *bufs;
+
+	while ((opt = getopt(argc, argv, "pbq:s:")) != -1) {
+		switch (opt) {
+		case 'p': poll = 1; break;
+		case 'b': want_busy = 1; break;
+		case 'q': inflight = strtoul(optarg, NULL, 0); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		default: return usage();
+		}
+	}
+	if (argc - optind != 5 || !inflight || inflight > 4096)
+		return usage();
+	if (strcmp(argv[optind], "write") && strcmp(argv[optind], "read"))
+		return usage();
+	write = !strcmp(argv[optind], "write");
+	lbs = strtoul(argv[optind + 2], NULL, 0);
+	start = strtoull(argv[optind + 3], NULL, 0);
+	count = strtoull(argv[optind + 4], NULL, 0);
+	if ((lbs != 512 && lbs != 4096) || !count)
+		return usage();
+
+	fd = uq_open(argv[optind + 1], &nsid);
+	uq_ring(&ring, inflight, poll);
+	slots = calloc(inflight, sizeof(*slots));
+	retry = calloc(count, sizeof(*retry));
+	if (!slots || !retry || posix_memalign((void **)&bufs, 4096, (size_t)inflight * 4096))
+		return 1;
+
+	sub0 = uq_counter(argv[optind + 1], "submitted");
+	comp0 = uq_counter(argv[optind + 1], "completed");
+	next = start;
+	while (done < count) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		/* fill every idle slot: retries first, then new LBAs */
+		for (i = 0; i < inflight; i++) {
+			unsigned long long lba;
+			struct io_uring_sqe *sqe;
+			uint64_t *w;
+			unsigned int k;
+
+			if (slots[i].busy)
+				continue;
+			if (nretry)
+				lba = retry[--nretry];
+			else if (next < start + count)
+				lba = next++;
+			else
+				break;
+			sqe = io_uring_get_sqe(&ring);
+			if (!sqe) {
+				fprintf(stderr, "uq_load: SQ ring full\n");
+				return 1;
+			}
+			w = (uint64_t *)(bufs + (size_t)i * 4096);
+			if (write)
+				for (k = 0; k < lbs / 8; k++)
+					w[k] = word(seed, lba, k);
+			else
+				memset(w, 0xa5, lbs);
+			uq_prep(sqe, fd, nsid, write ? UQ_CMD_WRITE : UQ_CMD_READ, w, lbs, lba, 1, i);
+			slots[i].busy = 1;
+			slots[i].lba = lba;
+			outstanding++;
+			submitted++;
+		}
+		if (outstanding > most)
+			most = outstanding;
+		ret = io_uring_submit(&ring);
+		if (ret < 0) {
+			fprintf(stderr, "uq_load: submit: %s\n", strerror(-ret));
+			return 1;
+		}
+		ret = uq_wait(&ring, &cqe, 60);
+		if (ret) {
+			fprintf(stderr, "uq_load: no completion for 60 s with %u commands outstanding: %s\n",
+				outstanding, strerror(-ret));
+			return 1;
+		}
+harvest:
+		seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			unsigned long long tag = cqe->user_data;
+			struct slot *s;
+
+			seen++;
+			if (tag >= inflight || !slots[tag].busy) {
+				fprintf(stderr, "uq_load: completion for idle slot %llu (res %d)\n", tag, cqe->res);
+				errors++;
+				continue;
+			}
+			s = &slots[tag];
+			s->busy = 0;
+			outstanding--;
+			if (cqe->res == -EBUSY) {
+				busy++;
+				retry[nretry++] = s->lba;
+				continue;
+			}
+			if (cqe->res != 0) {
+				if (errors++ < 5)
+					fprintf(stderr, "uq_load: LBA %llu: %s %d\n", s->lba,
+						cqe->res < 0 ? strerror(-cqe->res) : "NVMe status", cqe->res);
+				done++;
+				continue;
+			}
+			ok++;
+			done++;
+			if (!write) {
+				uint64_t *w = (uint64_t *)(bufs + tag * 4096);
+				unsigned int k;
+
+				for (k = 0; k < lbs / 8; k++)
+					if (w[k] != word(seed, s->lba, k))
+						break;
+				if (k < lbs / 8 && mismatches++ < 5)
+					fprintf(stderr, "uq_load: LBA %llu: word %u is %#llx, expected %#llx\n",
+						s->lba, k, (unsigned long long)w[k],
+						(unsigned long long)word(seed, s->lba, k));
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+		/*
+		 * After a refusal, wait for a real completion with nothing new
+		 * submitted: resubmitting at once would keep an IOPOLL ring from
+		 * ever polling (io_uring does not poll while its CQ holds events,
+		 * and every refusal posts one), and the accepted commands would
+		 * sit in the CQ until they time out.
+		 */
+		if (busy > busy_seen && outstanding) {
+			busy_seen = busy;
+			ret = uq_wait(&ring, &cqe, 60);
+			if (ret) {
+				fprintf(stderr, "uq_load: no completion for 60 s with %u commands outstanding: %s\n",
+					outstanding, strerror(-ret));
+				return 1;
+			}
+			goto harvest;
+		}
+		busy_seen = busy;
+	}
+	printf("LOAD: %llu ok, %llu EBUSY, %llu submitted, %u in flight at most, %llu mismatches, %llu errors\n",
+	       ok, busy, submitted, most, mismatches, errors);
+	if (sub0 >= 0) {
+		/* a user queue counts what it accepted and what it completed */
+		sub = uq_counter(argv[optind + 1], "submitted") - sub0;
+		comp = uq_counter(argv[optind + 1], "completed") - comp0;
+		printf("queue counters: submitted +%lld, completed +%lld\n", sub, comp);
+		if (sub != (long long)(ok + errors) || comp != sub) {
+			fprintf(stderr, "uq_load: the queue accepted %lld and completed %lld commands, not %llu\n",
+				sub, comp, ok + errors);
+			errors++;
+		}
+	}
+	if (outstanding)
+		fprintf(stderr, "uq_load: %u commands still outstanding\n", outstanding);
+	if (want_busy && !busy)
+		fprintf(stderr, "uq_load: expected some commands to fail with EBUSY, none did\n");
+	io_uring_queue_exit(&ring);
+	return (ok == count && !errors && !mismatches && !outstanding && (busy || !want_busy)) ? 0 : 1;
+}
