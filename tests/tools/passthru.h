@@ -7,6 +7,9 @@
  * on an IOPOLL ring when poll is set and from a registered buffer when
  * fixed is set. Returns the tool's exit status: 0 ok, 1 failure (the NVMe
  * status or errno is printed), 2 bad usage.
+ *
+ * passthru_prep() fills one SQE128 slot with such a command; every tool that
+ * builds passthrough commands by hand uses it.
  */
 #ifndef QB_TOOLS_PASSTHRU_H
 #define QB_TOOLS_PASSTHRU_H
@@ -25,13 +28,13 @@
 #define NVME_CMD_WRITE 0x01
 #define NVME_CMD_READ 0x02
 
-static int passthru_usage(const char *prog, const char *usage, const char *why)
+static inline int passthru_usage(const char *prog, const char *usage, const char *why)
 {
 	fprintf(stderr, "%s: %s\nusage: %s %s\n", prog, why, prog, usage);
 	return 2;
 }
 
-static int passthru_parse_u64(const char *s, unsigned long long *v)
+static inline int passthru_parse_u64(const char *s, unsigned long long *v)
 {
 	char *end;
 
@@ -40,12 +43,43 @@ static int passthru_parse_u64(const char *s, unsigned long long *v)
 	return (errno || *end || end == s) ? -1 : 0;
 }
 
+/*
+ * Fill the SQE128 slot sqe (both halves zeroed first) with one passthrough
+ * command on fd: IORING_OP_URING_CMD, cmd_op NVME_URING_CMD_IO or, when vec
+ * is set, NVME_URING_CMD_IO_VEC (addr is then an iovec array and len its
+ * count), NVMe opcode and nsid, the data buffer, and the starting LBA and
+ * number of LBAs in cdw10-12 (nlb 0 leaves them zero). Returns the command
+ * so that callers can set more fields; user_data and flags are theirs.
+ */
+static inline struct nvme_uring_cmd *passthru_prep(struct io_uring_sqe *sqe, int fd, int vec,
+						    unsigned int opcode, unsigned int nsid,
+						    const void *addr, unsigned int len,
+						    unsigned long long lba, unsigned int nlb)
+{
+	struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
+
+	/* an SQE128 slot is two struct io_uring_sqe long */
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = vec ? NVME_URING_CMD_IO_VEC : NVME_URING_CMD_IO;
+	cmd->opcode = opcode;
+	cmd->nsid = nsid;
+	cmd->addr = (uintptr_t)addr;
+	cmd->data_len = len;
+	if (nlb) {
+		cmd->cdw10 = lba & 0xffffffff;
+		cmd->cdw11 = lba >> 32;
+		cmd->cdw12 = nlb - 1; /* NLB is zero-based */
+	}
+	return cmd;
+}
+
 /* argv[1..6]: read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE */
-static int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed)
+static inline int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed)
 {
 	unsigned long long lba_size, offset, length;
 	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
-	struct nvme_uring_cmd *cmd;
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
@@ -106,24 +140,12 @@ static int passthru_main(const char *prog, const char *usage, int argc, char **a
 	sqe = io_uring_get_sqe(&ring);
 	if (!sqe)
 		return 1;
-	/* an SQE128 slot is two struct io_uring_sqe long */
-	memset(sqe, 0, sizeof(*sqe));
-	memset(sqe->cmd, 0, sizeof(struct nvme_uring_cmd));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = NVME_URING_CMD_IO;
+	passthru_prep(sqe, fd, 0, write ? NVME_CMD_WRITE : NVME_CMD_READ, nsid, buf, length,
+		      offset / lba_size, length / lba_size);
 	if (fixed) {
 		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 		sqe->buf_index = 0;
 	}
-	cmd = (struct nvme_uring_cmd *)sqe->cmd;
-	cmd->opcode = write ? NVME_CMD_WRITE : NVME_CMD_READ;
-	cmd->nsid = nsid;
-	cmd->addr = (uintptr_t)buf;
-	cmd->data_len = length;
-	cmd->cdw10 = (offset / lba_size) & 0xffffffff;
-	cmd->cdw11 = (offset / lba_size) >> 32;
-	cmd->cdw12 = length / lba_size - 1; /* NLB is zero-based */
 
 	ret = io_uring_submit(&ring);
 	if (ret != 1) {

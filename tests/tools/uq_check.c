@@ -21,20 +21,10 @@
  *   the outcome is printed as "sgl: yes" or "sgl: no".
  * Exit: 0 all ok, 1 a check failed, 2 bad usage.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <liburing.h>
-#include <linux/nvme_ioctl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
-#define NVME_CMD_WRITE 0x01
-#define NVME_CMD_READ 0x02
+#include "passthru.h"
+
 #define NVME_SC_LBA_RANGE 0x80
 
 static struct io_uring ring;
@@ -52,26 +42,13 @@ static void prep(int op, void *addr, unsigned long long len, unsigned long long 
 		 unsigned int nlb, int vec, unsigned long long tag)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-	struct nvme_uring_cmd *cmd;
 
 	if (!sqe) {
 		fprintf(stderr, "uq_check: no SQE\n");
 		exit(1);
 	}
-	/* an SQE128 slot is two struct io_uring_sqe long */
-	memset(sqe, 0, 2 * sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = vec ? NVME_URING_CMD_IO_VEC : NVME_URING_CMD_IO;
+	passthru_prep(sqe, fd, vec, op, nsid, addr, len, lba, nlb);
 	sqe->user_data = tag;
-	cmd = (struct nvme_uring_cmd *)sqe->cmd;
-	cmd->opcode = op;
-	cmd->nsid = nsid;
-	cmd->addr = (uintptr_t)addr;
-	cmd->data_len = len;
-	cmd->cdw10 = lba & 0xffffffff;
-	cmd->cdw11 = lba >> 32;
-	cmd->cdw12 = nlb - 1;
 }
 
 /* submit what is prepared and reap n completions; res[tag] gets cqe->res */
@@ -107,15 +84,6 @@ static int one(int op, void *addr, unsigned long long len, unsigned long long lb
 	return res[0];
 }
 
-static int parse(const char *s, unsigned long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || end == s || *end;
-}
-
 int main(int argc, char **argv)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
@@ -130,8 +98,8 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 5 || parse(argv[2], &lbs) || (lbs != 512 && lbs != 4096) ||
-	    parse(argv[3], &nlbas) || parse(argv[4], &max) || max < lbs || max > (1u << 20)) {
+	if (argc != 5 || passthru_parse_u64(argv[2], &lbs) || (lbs != 512 && lbs != 4096) ||
+	    passthru_parse_u64(argv[3], &nlbas) || passthru_parse_u64(argv[4], &max) || max < lbs || max > (1u << 20)) {
 		fprintf(stderr, "usage: uq_check [-p] CHARDEV LBA_SIZE NLBAS MAX_BYTES\n");
 		return 2;
 	}

@@ -12,21 +12,11 @@
  * Exit: 0 pass, 1 fail, 2 bad usage.
  */
 #include <endian.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <liburing.h>
-#include <linux/nvme_ioctl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
-#define NVME_CMD_READ 0x02
+#include "passthru.h"
 
 #ifndef NVME_UQ_OFF_CQ
 #define NVME_UQ_OFF_STATE 0x0ULL
@@ -69,19 +59,7 @@ static int pending(volatile struct nvme_uq_state *st, volatile struct cqe *cq)
 static void prep_read(struct io_uring_sqe *sqe, int fd, int nsid, void *buf, unsigned int lbs,
 		      unsigned long long lba)
 {
-	struct nvme_uring_cmd *cmd;
-
-	memset(sqe, 0, 2 * sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = NVME_URING_CMD_IO;
-	cmd = (struct nvme_uring_cmd *)sqe->cmd;
-	cmd->opcode = NVME_CMD_READ;
-	cmd->nsid = nsid;
-	cmd->addr = (uintptr_t)buf;
-	cmd->data_len = lbs;
-	cmd->cdw10 = lba;
-	cmd->cdw12 = 0;
+	passthru_prep(sqe, fd, 0, NVME_CMD_READ, nsid, buf, lbs, lba, 1);
 }
 
 int main(int argc, char **argv)
