@@ -3,8 +3,11 @@
 # boot it under QEMU on an emulated NVMe controller with a poll queue and one
 # user queue of each type, and compare every I/O path on the RFC's workload
 # (512 B random reads, QD128, batches of 32, fixed buffers, registered files,
-# one pinned thread), interleaved. Reports go to
-# results/<date>/: compare.json, report.txt (printed), report.md, report.html.
+# one pinned thread), interleaved, with a ceiling run of the emulated device
+# first in every round. The lab's TCG plugin counts guest instructions over
+# every measured window; its windows are attached to the report's runs.
+# Reports go to results/<date>/: compare.json, insn-windows.txt, report.txt
+# (printed), report.md, report.html.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,6 +16,7 @@ top=$(dirname "$here")
 usage() {
 	cat <<'EOF'
 Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
+                       [--ceiling LIST] [--probes] [--no-insn] [--build DIR]
 
   --runtime S   measured seconds per path and round (default: 5)
   --rounds N    interleaved rounds (default: 3)
@@ -22,12 +26,23 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                 path with the BPF probes (--probes --probe-cost); known
                 problem: with probes attached, the uq-poll path can leave a
                 command unreaped until the timeout resets the controller
+  --ceiling LIST  paths run first in every round, deeper and in larger
+                batches, to measure the emulated device's ceiling (default:
+                ng-poll,uq-poll at iodepth 256 and batches of 64, those the
+                guest has; "none" for no ceiling runs: the ceiling is then
+                the best path's)
+  --no-insn     do not count guest instructions (the TCG plugin slows the
+                guest by about a third)
   --out DIR     results folder (default: results/YYYYmmdd-HHMMSS)
+  --build DIR   CMake build folder (default: build)
 EOF
 }
 
 runtime=5 rounds=3 paths=block-irq,ng-irq,uq-irq,block-poll,ng-poll,uq-poll,uq-poll-check,psync
 probes=()
+ceiling=ng-poll,uq-poll ceiling_depth=256 ceiling_batch=64
+insn=1
+build=$top/build
 out=$top/results/$(date +%Y%m%d-%H%M%S)
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,14 +51,20 @@ while [ $# -gt 0 ]; do
 	--paths) paths=${2:?--paths needs a list}; shift 2 ;;
 	--out) out=${2:?--out needs a folder}; shift 2 ;;
 	--probes) probes=(--probes --probe-cost); shift ;;
+	--ceiling) ceiling=${2:?--ceiling needs a list or none}; shift 2 ;;
+	--no-insn) insn=0; shift ;;
+	--build) build=${2:?--build needs a folder}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench: unknown option '$1'; see --help" >&2; exit 2 ;;
 	esac
 done
 
 echo "== building nvme-qbench" >&2
-cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$top/build" -j"$(nproc)" --target nvme-qbench >/dev/null
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+targets=(--target nvme-qbench)
+[ "$insn" -eq 0 ] || targets+=(--target insn_window)
+cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
+qb=$build/bench/nvme-qbench
 echo "== lab kernel" >&2
 kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
 
@@ -55,27 +76,56 @@ baseline=${paths%%,*}
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+
+# Ceiling runs: only paths the comparison also runs (their queues exist).
+ceiling_opts=()
+if [ "$ceiling" != none ]; then
+	keep=
+	for c in ${ceiling//,/ }; do
+		[[ ,$paths, == *,$c,* ]] && keep=${keep:+$keep,}$c
+	done
+	[ -z "$keep" ] || ceiling_opts=(--ceiling "$keep" --ceiling-iodepth "$ceiling_depth" --ceiling-batch "$ceiling_batch")
+fi
+# The instruction counter: one window per measured run, in run order.
+plugin_opts=()
+windows=$out/insn-windows.txt
+rm -f "$windows"
+if [ "$insn" -eq 1 ]; then
+	plugin_opts=(--plugin "$build/tcg-plugin/insn_window.so,out=$windows")
+fi
 echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
 # One poll queue (the driver caps poll_queues at the CPU count; the lab has
 # 1) and one user queue of each type; 16 queue pairs leave room for them.
 set +e
 "$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout 3600 \
+	"${plugin_opts[@]+"${plugin_opts[@]}"}" \
 	--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
-	"$top/build/bench/nvme-qbench" compare --device /dev/nvme0n1 --paths "$paths" \
+	"$qb" compare --device /dev/nvme0n1 --paths "$paths" \
 	--baseline "$baseline" --rw randread --bs 512 --iodepth 128 --submit-batch 32 \
 	--complete-batch 32 --fixed-buffers --registered-files --cpus 0 --ramp 1 \
-	--runtime "$runtime" --rounds "$rounds" "${probes[@]+"${probes[@]}"}" --quiet \
+	--runtime "$runtime" --rounds "$rounds" "${ceiling_opts[@]+"${ceiling_opts[@]}"}" \
+	"${probes[@]+"${probes[@]}"}" --quiet \
 	--json "$out/compare.json" >"$out/compare.log"
 status=$?
 set -e
 # Status 1: the run finished but saw I/O errors; the reports name them.
 [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || { cat "$out/compare.log"; exit "$status"; }
 
-qb=$top/build/bench/nvme-qbench
+# Instructions per I/O: the plugin's windows onto the runs. When they do
+# not match one to one, attach-windows says why, the report says so and
+# shows no counts.
+if [ "$insn" -eq 1 ]; then
+	if [ -f "$windows" ]; then
+		"$qb" attach-windows "$out/compare.json" "$windows" >&2 ||
+			echo "bench: instruction counts not attached (see the report)" >&2
+	else
+		echo "bench: the TCG plugin wrote no windows: no instruction counts" >&2
+	fi
+fi
 "$qb" report "$out/compare.json" --format markdown -o "$out/report.md"
 "$qb" report "$out/compare.json" --format html -o "$out/report.html"
 "$qb" report "$out/compare.json" --format text -o "$out/report.txt"
 cat "$out/report.txt"
-echo "== reports in $out (report.txt, report.md, report.html, compare.json)" >&2
+echo "== reports in $out (report.txt, report.md, report.html, compare.json, insn-windows.txt)" >&2
 [ "$status" -eq 0 ] || echo "bench: the run saw I/O errors; see the reports" >&2
 exit "$status"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -64,6 +65,14 @@ void build_cli(CLI::App& app, CliOptions& o) {
   cmp->add_option("--paths", o.paths, "comma list of paths: " + path_names())->required();
   cmp->add_option("--baseline", o.baseline, "path the ratios are relative to (default: the first)");
   cmp->add_option("--rounds", o.rounds, "rounds of A B C ...")->check(CLI::Range(1, 1000))->capture_default_str();
+  cmp->add_option("--ceiling", o.ceiling,
+                  "comma list of paths run first in every round to measure the device's ceiling (reported "
+                  "apart, not counted as paths; e.g. ng-poll)");
+  cmp->add_option("--ceiling-iodepth", o.ceiling_iodepth, "iodepth of the ceiling runs (default: --iodepth)")
+      ->check(CLI::Range(1, 65535));
+  cmp->add_option("--ceiling-batch", o.ceiling_batch,
+                  "submit and complete batch of the ceiling runs (default: the workload's)")
+      ->check(CLI::Range(1, 65535));
   cmp->callback([&o] { o.command = "compare"; });
 
   auto* list = app.add_subcommand("list", "list NVMe controllers, namespaces, ng devices and what each path needs");
@@ -174,6 +183,12 @@ Result<void> validate_options(CliOptions& o) {
       return usage_error("--uq-device names one queue, of one type, but --paths has uq paths of both types "
                          "(irq and poll); leave it out to use the first queue of each type, or compare one type");
   }
+  if (!o.ceiling.empty()) {
+    auto c = parse_path_list(o.ceiling, "--ceiling");
+    if (!c) return c.error();
+  } else if (o.ceiling_iodepth || o.ceiling_batch) {
+    return usage_error("--ceiling-iodepth and --ceiling-batch apply to the runs of --ceiling PATHS; give --ceiling");
+  }
   if (o.command == "compare") {
     if (o.baseline.empty()) o.baseline = std::string((*paths)[0]->name);
     bool found = false;
@@ -184,10 +199,8 @@ Result<void> validate_options(CliOptions& o) {
   return Ok{};
 }
 
-Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o) {
+Result<std::vector<const PathInfo*>> parse_path_list(std::string_view list, std::string_view opt) {
   std::vector<const PathInfo*> out;
-  std::string_view list = o.command == "run" ? o.path : o.paths;
-  std::string_view opt = o.command == "run" ? "--path" : "--paths";
   size_t pos = 0;
   for (;;) {
     size_t comma = list.find(',', pos);
@@ -202,9 +215,23 @@ Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o) {
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
   }
-  if (o.command == "run" && out.size() != 1)
+  return out;
+}
+
+Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o) {
+  auto out = parse_path_list(o.command == "run" ? o.path : o.paths, o.command == "run" ? "--path" : "--paths");
+  if (out && o.command == "run" && out->size() != 1)
     return usage_error("--path takes one path; use compare --paths a,b,c for several");
   return out;
+}
+
+WorkloadOptions ceiling_workload(const CliOptions& o) {
+  WorkloadOptions w = o.w;
+  if (o.ceiling_iodepth) w.iodepth = o.ceiling_iodepth;
+  if (o.ceiling_batch) w.submit_batch = w.complete_batch = o.ceiling_batch;
+  w.submit_batch = std::min(w.submit_batch, w.iodepth);
+  w.complete_batch = std::min(w.complete_batch, w.iodepth);
+  return w;
 }
 
 Result<void> validate_for_device(CliOptions& o, const DeviceInfo& dev) {

@@ -41,6 +41,9 @@ struct CliOptions {
   std::string paths;  // compare
   std::string baseline;
   unsigned rounds = 3;
+  std::string ceiling;            // compare --ceiling: paths run to measure the device's ceiling
+  unsigned ceiling_iodepth = 0;   // 0: the workload's
+  unsigned ceiling_batch = 0;
   std::string json;
   bool allow_destructive = false;
   bool quiet = false;
@@ -60,6 +63,10 @@ Result<void> validate_options(CliOptions& o);
 Result<void> validate_for_device(CliOptions& o, const DeviceInfo& dev);
 // The paths named by --path or --paths, in order.
 Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o);
+// A comma list of path names; opt names the option in messages.
+Result<std::vector<const PathInfo*>> parse_path_list(std::string_view list, std::string_view opt);
+// The workload of the --ceiling runs: the given one with their depth and batches.
+WorkloadOptions ceiling_workload(const CliOptions& o);
 
 Result<uint64_t> parse_size(std::string_view text, std::string_view option);
 Result<std::vector<int>> parse_cpu_list(std::string_view text);

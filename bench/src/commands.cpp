@@ -76,6 +76,18 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
     if (!node) return node.error();
     specs.push_back(RunSpec{o.w, p, *dev, *node});
   }
+  // compare --ceiling: runs that measure the device's ceiling, first in
+  // every round, reported apart from the paths.
+  std::vector<RunSpec> ceiling_specs;
+  if (!o.ceiling.empty()) {
+    auto cpaths = parse_path_list(o.ceiling, "--ceiling");
+    if (!cpaths) return cpaths.error();
+    for (const PathInfo* p : *cpaths) {
+      auto node = resolve_node(*p, *dev, p->engine == "uq" ? o.uq_device : o.ng_device);
+      if (!node) return node.error();
+      ceiling_specs.push_back(RunSpec{ceiling_workload(o), p, *dev, *node});
+    }
+  }
   if (rw_has_writes(o.w)) {
     v = check_write_safety(*dev, o.allow_destructive);
     if (!v) return v.error();
@@ -120,50 +132,71 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   in.workload = o.w;
   in.rounds = rounds;
   in.baseline = o.baseline;
+  if (!ceiling_specs.empty()) in.ceiling_workload = ceiling_specs.front().workload;
   if (dev->kind != TargetKind::nvme_namespace)
     fmt::print("note: {} is {}, not an NVMe namespace\n", dev->path, target_kind_name(dev->kind));
   bool interrupted = false;
+  std::deque<PathResult> ceiling_results;
+  // One run: the uq counters and the probes over its window; marked (the
+  // lab's instruction counter) unless it is a ceiling run, so the counter's
+  // windows are exactly the report's runs.
+  auto run_one = [&](const RunSpec& spec, unsigned r, bool probed, bool ceiling) -> Result<void> {
+    RunSpec s = spec;
+    s.hooks = probed ? probes.get() : nullptr;
+    // uq paths: the queue's own counters over the same window.
+    std::unique_ptr<UqWindow> uqw;
+    if (s.path->engine == "uq") {
+      uqw = std::make_unique<UqWindow>(s.node, s.hooks);
+      s.hooks = uqw.get();
+    }
+    // Innermost: the lab's instruction counter sees only the measured window.
+    InsnMarker marker(s.hooks);
+    if (!ceiling) s.hooks = &marker;
+    if (!o.quiet)
+      fmt::print("{} {}{}{}: {} bs={} qd={} on {}\n",
+                 o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run", s.path->name,
+                 ceiling ? " (ceiling)" : "",
+                 variants.size() > 1 && !ceiling ? (probed ? " (probes on)" : " (probes off)") : "", rw_name(s.workload.rw),
+                 s.workload.bs, effective_depth(s.workload, *s.path).iodepth, s.node);
+    std::string name(s.path->name);
+    ProgressFn progress;
+    if (!o.quiet) progress = [&name](const ProgressSample& p) { fmt::print("{}\n", format_progress(name, p)); std::fflush(stdout); };
+    auto res = run_path(s, progress);
+    if (!res) return res.error();
+    std::vector<ReportInput::Run>& list = ceiling ? in.ceiling_runs : in.runs;
+    if (ceiling) {
+      ceiling_results.push_back(std::move(*res));
+      list.push_back(ReportInput::Run{&ceiling_results.back(), s.path, r});
+    } else {
+      results.push_back(std::move(*res));
+      list.push_back(ReportInput::Run{&results.back(), s.path, r});
+    }
+    if (uqw) {
+      uq_runs.push_back(uqw->result());
+      list.back().user_queue = &uq_runs.back();
+      if (!o.quiet) fmt::print("{}\n", format_uq_run(name, uq_runs.back()));
+    }
+    if (probed) {
+      if (auto w = probes->take()) {
+        w->ios = list.back().result->ios;
+        windows.push_back(std::move(*w));
+        list.back().probes = &windows.back();
+      }
+    }
+    interrupted |= list.back().result->interrupted;
+    return Ok{};
+  };
   for (unsigned r = 1; r <= rounds && !interrupted; r++) {
+    for (const RunSpec& spec : ceiling_specs) {
+      auto res = run_one(spec, r, false, true);
+      if (!res) return res.error();
+      if (interrupted) break;
+    }
     for (const RunSpec& spec : specs) {
       for (bool probed : variants) {
-      RunSpec s = spec;
-      s.hooks = probed ? probes.get() : nullptr;
-      // uq paths: the queue's own counters over the same window.
-      std::unique_ptr<UqWindow> uqw;
-      if (s.path->engine == "uq") {
-        uqw = std::make_unique<UqWindow>(s.node, s.hooks);
-        s.hooks = uqw.get();
-      }
-      // Innermost: the lab's instruction counter sees only the measured window.
-      InsnMarker marker(s.hooks);
-      s.hooks = &marker;
-      if (!o.quiet)
-        fmt::print("{} {}{}: {} bs={} qd={} on {}\n", o.command == "compare" ? fmt::format("round {}/{}", r, rounds) : "run",
-                   s.path->name, variants.size() > 1 ? (probed ? " (probes on)" : " (probes off)") : "",
-                   rw_name(o.w.rw), o.w.bs, effective_depth(o.w, *s.path).iodepth, s.node);
-      std::string name(s.path->name);
-      ProgressFn progress;
-      if (!o.quiet) progress = [&name](const ProgressSample& p) { fmt::print("{}\n", format_progress(name, p)); std::fflush(stdout); };
-      auto res = run_path(s, progress);
-      if (!res) return res.error();
-      results.push_back(std::move(*res));
-      in.runs.push_back(ReportInput::Run{&results.back(), s.path, r});
-      if (uqw) {
-        uq_runs.push_back(uqw->result());
-        in.runs.back().user_queue = &uq_runs.back();
-        if (!o.quiet) fmt::print("{}\n", format_uq_run(name, uq_runs.back()));
-      }
-      if (probed) {
-        if (auto w = probes->take()) {
-          w->ios = results.back().ios;
-          windows.push_back(std::move(*w));
-          in.runs.back().probes = &windows.back();
-        }
-      }
-      if (results.back().interrupted) {
-        interrupted = true;
-        break;
-      }
+        if (interrupted) break;
+        auto res = run_one(spec, r, probed, false);
+        if (!res) return res.error();
       }
       if (interrupted) break;
     }
@@ -171,6 +204,11 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
 
   int code = exit_ok;
   fmt::print("\n{}", format_run_table(in.runs));
+  if (!in.ceiling_runs.empty()) fmt::print("\nceiling runs:\n{}", format_run_table(in.ceiling_runs));
+  for (const auto& run : in.ceiling_runs) {
+    std::string e = format_errors(*run.result);
+    if (!e.empty()) fmt::print(stderr, "ceiling run: {}", e);
+  }
   for (const auto& run : in.runs) {
     std::string e = format_errors(*run.result);
     if (!e.empty()) {

@@ -109,7 +109,7 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
     one_round |= b.rounds < 2 || n->rounds < 2;
     for (const auto& m : metric_defs()) {
       if (!checked(m, o)) continue;
-      if (m.probes && !(b.probes && n->probes)) continue;
+      if (m.optional && ((b.*(m.member)).n == 0 || ((*n).*(m.member)).n == 0)) continue;
       d.changes.push_back(compare(b.path, m, b, *n, o));
     }
   }

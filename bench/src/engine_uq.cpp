@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "engine_factory.h"
+#include "insn_marker.h"
 #include "nvme_cmd.h"
 #include "uq_queue.h"
 #include "uring_ring.h"
@@ -81,10 +82,15 @@ class UqEngine final : public UringEngine<UqEngine> {
         owed = 1;
       }
       owed--;
+      // Marked for the lab's instruction counter: a poll is empty when it
+      // neither moved the driver's CQ head nor brought a completion.
+      uint32_t head = queue_->head_phase();
+      mark_poll_start();
       int ret = ring_.poll_once();
       if (ret < 0) return ret;
       n = ring_.peek(out, dec);
       if (n > 0) return static_cast<int>(n);
+      if (queue_->head_phase() == head) mark_poll_empty();
       quiet_until = clock::now() + std::chrono::milliseconds(20);
     }
   }

@@ -1,10 +1,14 @@
-// Marks the edges of the measured window for the lab's instruction counter
-// (the TCG plugin built from scripts/tcg-plugin/): it executes
-// "xchg %rbx,%rbx" at the window's start and end, an instruction compilers
-// never emit and that changes nothing, so the plugin can count guest
-// instructions, kernel and user apart, over exactly the measured window.
-// Innermost of the window hooks: the counted window excludes attaching and
-// detaching probes.
+// Marks for the lab's instruction counter (the TCG plugin built from
+// scripts/tcg-plugin/). Each mark is an instruction compilers never emit and
+// that changes nothing, so it is a no-op on real hardware:
+//  - "xchg %rbx,%rbx" at the measured window's start and end, so the plugin
+//    counts guest instructions, kernel and user apart, over exactly that
+//    window;
+//  - "xchg %rcx,%rcx" just before a path enters the kernel only to poll, and
+//    "xchg %rdx,%rdx" just after, when that poll found nothing, so the
+//    instructions of empty polls are counted apart from the useful work.
+// InsnMarker is the innermost of the window hooks: the counted window
+// excludes attaching and detaching probes.
 #pragma once
 
 #include "runner.h"
@@ -14,6 +18,18 @@ namespace qb {
 inline void execute_insn_marker() {
 #if defined(__x86_64__)
   __asm__ volatile("xchg %%rbx, %%rbx" ::: "memory");
+#endif
+}
+
+inline void mark_poll_start() {
+#if defined(__x86_64__)
+  __asm__ volatile("xchg %%rcx, %%rcx" ::: "memory");
+#endif
+}
+
+inline void mark_poll_empty() {
+#if defined(__x86_64__)
+  __asm__ volatile("xchg %%rdx, %%rdx" ::: "memory");
 #endif
 }
 

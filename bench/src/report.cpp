@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,10 +33,6 @@ std::string error_name(const ErrorCount& e) {
   if (e.short_io) return "short transfer";
   if (e.nvme_status) return nvme_status_name(e.nvme_status);
   return errno_name(e.errnum);
-}
-
-json summary_json(const Summary& s) {
-  return json{{"median", s.median}, {"min", s.min}, {"max", s.max}, {"spread", s.spread}, {"n", s.n}};
 }
 
 std::string utc_now() {
@@ -229,6 +226,10 @@ json run_json(const ReportInput::Run& run) {
 
 }  // namespace
 
+nlohmann::json summary_json(const Summary& s) {
+  return json{{"median", s.median}, {"min", s.min}, {"max", s.max}, {"spread", s.spread}, {"n", s.n}};
+}
+
 std::vector<CompareRow> compare_rows(const std::vector<std::vector<const PathResult*>>& per_path,
                                      const std::string& baseline) {
   std::vector<CompareRow> rows;
@@ -291,6 +292,19 @@ nlohmann::json build_report(const ReportInput& in) {
               {"comparison", comparison},
               {"status", {{"exit_code", in.exit_code}, {"errors", errors}, {"verify_bad_sectors", bad}}}};
   if (!in.probes.is_null()) report["probes"] = in.probes;
+  if (in.ceiling_workload) {
+    json cruns = json::array();
+    std::vector<std::string> cpaths;
+    for (const auto& r : in.ceiling_runs) {
+      cruns.push_back(run_json(r));
+      if (std::find(cpaths.begin(), cpaths.end(), r.result->path) == cpaths.end()) cpaths.push_back(r.result->path);
+    }
+    report["ceiling"] = json{{"paths", cpaths},
+                             {"iodepth", in.ceiling_workload->iodepth},
+                             {"submit_batch", in.ceiling_workload->submit_batch},
+                             {"complete_batch", in.ceiling_workload->complete_batch},
+                             {"runs", cruns}};
+  }
   return report;
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct ReportInput {
     const UqRunInfo* user_queue = nullptr;  // uq paths: queue and kernel counters
   };
   std::vector<Run> runs;
+  // compare --ceiling: the runs that measure the device's ceiling and
+  // their workload (depth and batches); not part of runs.
+  std::vector<Run> ceiling_runs;
+  std::optional<WorkloadOptions> ceiling_workload;
   std::vector<CompareRow> comparison;
   std::string baseline;
   unsigned rounds = 1;
@@ -56,6 +61,8 @@ struct ReportInput {
 };
 
 nlohmann::json build_report(const ReportInput& in);
+// {median, min, max, spread, n} as the schema's summary.
+nlohmann::json summary_json(const Summary& s);
 // Writes to a temporary file next to path and renames it, so a failed run
 // never leaves a partial report.
 Result<void> write_report(const std::string& path, const nlohmann::json& report);

@@ -23,6 +23,14 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
   diff->add_option("-o,--output", o.output, "write the verdict here too");
   diff->callback([&command] { command = "diff"; });
 
+  auto* att = app.add_subcommand(
+      "attach-windows",
+      "attach the lab's instruction counts (the insn_window TCG plugin's output, one window per run, in run "
+      "order) to a report's runs; exit 1 and attach nothing when windows and runs do not match");
+  att->add_option("files", o.files, "REPORT.json WINDOWS")->required()->expected(2);
+  att->add_option("-o,--output", o.output, "write the report here (default: rewrite REPORT.json)");
+  att->callback([&command] { command = "attach-windows"; });
+
   auto* dash = app.add_subcommand("dashboard", "trend charts of every report under DIR, one self-contained page");
   dash->add_option("dir", o.dir, "folder searched for *.json reports, recursively")->required();
   dash->add_option("-o,--output", o.output, "the HTML page to write")->required();

@@ -4,10 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "commands.h"
 #include "dashboard.h"
 #include "diff.h"
+#include "insn_windows.h"
+#include "report.h"
 #include "reporter.h"
 
 namespace qb {
@@ -72,6 +75,33 @@ Result<int> cmd_diff(const ReportOptions& o) {
     if (!w) return w.error();
   }
   return d.regressions().empty() ? exit_ok : exit_regression;
+}
+
+Result<int> cmd_attach_windows(const ReportOptions& o) {
+  const std::string& report_file = o.files.at(0);
+  const std::string& windows_file = o.files.at(1);
+  // Checked like any report first: a file report cannot read is refused.
+  auto check = load_report(report_file);
+  if (!check) return check.error();
+  std::ifstream rin(report_file);
+  nlohmann::json doc = nlohmann::json::parse(rin, nullptr, false);
+  if (doc.is_discarded()) return usage_error(fmt::format("{}: not valid JSON", report_file));
+  std::ifstream win(windows_file);
+  if (!win) return usage_error(fmt::format("{}: cannot read the instruction windows", windows_file));
+  std::stringstream text;
+  text << win.rdbuf();
+  auto windows = parse_insn_windows(text.str());
+  if (!windows) return usage_error(fmt::format("{}: {}", windows_file, windows.error().message));
+  std::string source = std::filesystem::path(windows_file).filename().string();
+  AttachOutcome a = attach_insn_windows(doc, *windows, source);
+  auto w = write_report(o.output.empty() ? report_file : o.output, doc);
+  if (!w) return w.error();
+  if (!a.attached) {
+    fmt::print(stderr, "nvme-qbench: attach-windows: {}\n", a.message);
+    return exit_not_attached;
+  }
+  fmt::print("{}: {}\n", o.output.empty() ? report_file : o.output, a.message);
+  return exit_ok;
 }
 
 Result<int> cmd_dashboard(const ReportOptions& o) {

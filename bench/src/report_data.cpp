@@ -15,11 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double busy_cpu_bound = 0.90;    // at or above: the thread never waited
-constexpr double busy_device_bound = 0.60;  // at or below: it waited 40% of the time
-constexpr double useless_device_bound = 0.50;
-constexpr double useless_cpu_bound = 0.10;
-
 const MetricDef metrics[] = {
     {"iops", "IOPS", true, true, false, 1, "", &PathAggregate::iops},
     {"bw", "bandwidth MiB/s", true, true, false, 1.0 / (1024 * 1024), "MiB/s", &PathAggregate::bw_bytes_s},
@@ -37,6 +32,19 @@ const MetricDef metrics[] = {
     {"empty-reaps", "empty reap calls", false, false, false, 1, "", &PathAggregate::empty_reap_ratio},
     {"useless-polls", "useless-poll ratio", false, true, true, 1, "", &PathAggregate::useless_poll_ratio},
     {"block-calls", "block-layer calls per I/O", false, true, true, 1, "", &PathAggregate::block_calls_per_io},
+    {"ios-per-cpu-s", "I/Os per busy CPU second", true, false, false, 1, "", &PathAggregate::ios_per_cpu_s},
+    {"uq-empty-polls", "kernel empty-poll share (user queue)", false, false, true, 1, "",
+     &PathAggregate::uq_empty_poll_share},
+    {"uq-polls-per-io", "kernel polls per I/O (user queue)", false, false, true, 1, "", &PathAggregate::uq_polls_per_io},
+    {"kinsn-per-io", "kernel instructions per I/O", false, false, true, 1, "insn", &PathAggregate::kinsn_per_io},
+    {"uinsn-per-io", "user instructions per I/O", false, false, true, 1, "insn", &PathAggregate::uinsn_per_io},
+    {"useful-kinsn-per-io", "kernel instr/IO without empty polls", false, false, true, 1, "insn",
+     &PathAggregate::useful_kinsn_per_io},
+    {"empty-kinsn-per-io", "kernel instr/IO in empty polls", false, false, true, 1, "insn",
+     &PathAggregate::empty_kinsn_per_io},
+    {"empty-polls-per-io", "marked empty polls per I/O", false, false, true, 1, "", &PathAggregate::empty_polls_marked_per_io},
+    {"empty-poll-cpu-per-io", "CPU ns per I/O in empty polls", false, false, true, 1, "ns",
+     &PathAggregate::empty_poll_cpu_ns_per_io},
 };
 
 // Reads fields and remembers the first one that is missing or mistyped, so
@@ -95,6 +103,11 @@ class Reader {
 
 struct RunFacts {
   double iops, bw, lat[7], per_submit, per_reap, usr, sys, busy, empty;
+  double ios_per_cpu_s;
+  double uq_empty_share = -1, uq_polls_per_io = -1;  // -1: no user queue counters
+  // runs[].instructions; -1: not attached
+  double kinsn = -1, uinsn = -1, useful_kinsn = -1, empty_kinsn = -1, empty_polls = -1, empty_cpu_ns = -1;
+  std::map<std::string, double> calls_per_io;  // --probes: available functions
   bool has_probes = false;
   double useless = -1, block_calls = -1;  // -1: not measured in this run
   std::string poll_function;
@@ -137,6 +150,7 @@ void read_probes(const json& p, RunFacts& f) {
     for (const auto& fn : p["functions"]) {
       if (!fn.is_object() || fn.value("available", false) != true) continue;
       double calls = Reader::opt_num(fn, "calls", 0);
+      f.calls_per_io[Reader::opt_str(fn, "name")] = Reader::opt_num(fn, "calls_per_io", 0);
       if (fn.value("kind", "") == "poll") {
         double ratio = Reader::opt_num(fn, "useless_ratio", -1);
         if (ratio >= 0 && calls > most_calls && !p.contains("useless_poll_ratio")) {
@@ -154,6 +168,24 @@ void read_probes(const json& p, RunFacts& f) {
     f.symbols = read_symbols(p["profile"].contains("top_symbols") ? p["profile"]["top_symbols"] : json());
   else if (p.contains("top_symbols"))
     f.symbols = read_symbols(p["top_symbols"]);
+}
+
+// runs[].instructions as attach-windows writes it. Empty polls are set
+// apart only when the path marked its polls; their CPU time is estimated
+// by their share of the window's instructions.
+void read_instructions(const json& in, double ios, double cpu_s, RunFacts& f) {
+  double kernel = Reader::opt_num(in, "kernel", -1), user = Reader::opt_num(in, "user", -1);
+  if (kernel < 0 || user < 0 || ios <= 0) return;
+  f.kinsn = kernel / ios;
+  f.uinsn = user / ios;
+  f.useful_kinsn = f.kinsn;
+  if (in.value("empty_polls_separated", false) == true) {
+    double ek = Reader::opt_num(in, "empty_poll_kernel", 0), eu = Reader::opt_num(in, "empty_poll_user", 0);
+    f.empty_kinsn = ek / ios;
+    f.useful_kinsn = (kernel - std::min(kernel, ek)) / ios;
+    f.empty_polls = Reader::opt_num(in, "empty_polls", 0) / ios;
+    if (kernel + user > 0) f.empty_cpu_ns = cpu_s * 1e9 / ios * (ek + eu) / (kernel + user);
+  }
 }
 
 RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
@@ -185,7 +217,15 @@ RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
     if (v.is_number()) f.series.push_back(v.get<double>());
   f.errors = static_cast<uint64_t>(rd.num(run, "error_count", where));
   f.interrupted = rd.flag(run, "interrupted", where);
+  f.ios_per_cpu_s = usr + sys > 0 ? ios / (usr + sys) : 0;
   if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
+  if (run.contains("user_queue") && run["user_queue"].is_object()) {
+    const json& c = run["user_queue"].contains("counters") ? run["user_queue"]["counters"] : json();
+    double polls = Reader::opt_num(c, "polls", -1), empty_polls = Reader::opt_num(c, "empty_polls", -1);
+    if (polls > 0 && empty_polls >= 0) f.uq_empty_share = empty_polls / polls;
+    if (polls >= 0 && ios > 0) f.uq_polls_per_io = polls / ios;
+  }
+  if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, usr + sys, f);
   return f;
 }
 
@@ -196,34 +236,21 @@ Summary over(const std::vector<RunFacts>& runs, F get) {
   return summarize(v);
 }
 
-void decide_bound(PathAggregate& a) {
-  double busy = a.cpu_busy.median;
-  if (!a.poll) {
-    if (busy >= busy_cpu_bound) {
-      a.bound = Bound::cpu;
-      a.bound_reason = fmt::format("busy {:.2f} >= {:.2f}", busy, busy_cpu_bound);
-    } else if (busy <= busy_device_bound) {
-      a.bound = Bound::device;
-      a.bound_reason = fmt::format("busy {:.2f} <= {:.2f}", busy, busy_device_bound);
-    } else {
-      a.bound_reason = fmt::format("busy {:.2f}, between the limits", busy);
-    }
-    return;
-  }
-  if (!a.probes || a.useless_poll_ratio.n == 0) {
-    a.bound_reason = a.probes ? "polled, but no poll function was counted" : "polled: busy either way; needs --probes";
-    return;
-  }
-  double useless = a.useless_poll_ratio.median;
-  if (useless >= useless_device_bound) {
-    a.bound = Bound::device;
-    a.bound_reason = fmt::format("useless polls {:.2f} >= {:.2f}", useless, useless_device_bound);
-  } else if (useless <= useless_cpu_bound && busy >= busy_cpu_bound) {
-    a.bound = Bound::cpu;
-    a.bound_reason = fmt::format("useless polls {:.2f}, busy {:.2f}", useless, busy);
-  } else {
-    a.bound_reason = fmt::format("useless polls {:.2f}, between the limits", useless);
-  }
+// Summary over the runs where a figure was measured (>= 0); n == 0 when none.
+template <class F>
+Summary over_measured(const std::vector<RunFacts>& runs, F get) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (get(r) >= 0) v.push_back(get(r));
+  return summarize(v);
+}
+
+// The empty-poll share the bound rule reads: the user queue's own counters,
+// else the probes' useless-poll ratio.
+double empty_share_of(const PathAggregate& a) {
+  if (a.uq_empty_poll_share.n) return a.uq_empty_poll_share.median;
+  if (a.probes && a.useless_poll_ratio.n) return a.useless_poll_ratio.median;
+  return -1;
 }
 
 PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& runs) {
@@ -265,29 +292,69 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
     a.interrupted |= r.interrupted;
     a.iops_series.push_back(r.series);
   }
-  decide_bound(a);
+  a.ios_per_cpu_s = over(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; });
+  a.uq_empty_poll_share = over_measured(runs, [](const RunFacts& r) { return r.uq_empty_share; });
+  a.uq_polls_per_io = over_measured(runs, [](const RunFacts& r) { return r.uq_polls_per_io; });
+  a.instructions = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.kinsn >= 0; });
+  if (a.instructions) {
+    a.kinsn_per_io = over(runs, [](const RunFacts& r) { return r.kinsn; });
+    a.uinsn_per_io = over(runs, [](const RunFacts& r) { return r.uinsn; });
+    a.useful_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.useful_kinsn; });
+    a.empty_polls_separated = std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.empty_kinsn >= 0; });
+    if (a.empty_polls_separated) {
+      a.empty_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.empty_kinsn; });
+      a.empty_polls_marked_per_io = over(runs, [](const RunFacts& r) { return r.empty_polls; });
+      a.empty_poll_cpu_ns_per_io = over_measured(runs, [](const RunFacts& r) { return r.empty_cpu_ns; });
+    }
+  }
+  if (a.probes) {
+    std::map<std::string, std::vector<double>> calls;
+    for (const auto& r : runs)
+      for (const auto& [fn, v] : r.calls_per_io) calls[fn].push_back(v);
+    for (const auto& [fn, v] : calls) a.function_calls_per_io[fn] = summarize(v);
+  }
   return a;
 }
 
-}  // namespace
-
-const char* bound_name(Bound b) {
-  switch (b) {
-    case Bound::cpu: return "CPU-bound";
-    case Bound::device: return "device-bound";
-    case Bound::undecided: return "cannot tell";
+// Each measured path's median IOPS and each ceiling run's: the highest is
+// the ceiling. It is confirmed when that path or run showed by itself that
+// it waited on the device.
+CeilingInfo find_ceiling(const std::vector<PathAggregate>& paths, const std::vector<PathAggregate>& ceiling_runs,
+                         const std::string& ceiling_config, const BoundLimits& lim) {
+  CeilingInfo c;
+  auto add = [&c](const PathAggregate& p, bool ceiling_run, const std::string& label) {
+    c.candidates.push_back(CeilingInfo::Candidate{label, p.iops, p.cpu_busy.median, empty_share_of(p), ceiling_run});
+  };
+  c.ceiling_runs = ceiling_config;
+  for (const auto& p : ceiling_runs) add(p, true, p.path);
+  for (const auto& p : paths) add(p, false, p.path);
+  const CeilingInfo::Candidate* top = nullptr;
+  for (const auto& k : c.candidates)
+    if (!top || k.iops.median > top->iops.median) top = &k;
+  if (!top || top->iops.median <= 0) return c;
+  c.iops = top->iops.median;
+  c.source = top->ceiling_run ? fmt::format("the {} ceiling run ({})", top->label, ceiling_config) : top->label;
+  if (top->busy <= lim.busy_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("its thread was busy {:.2f} (<= {:.2f}): it waited on the device", top->busy, lim.busy_device);
+  } else if (top->empty_poll_share >= lim.empty_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("{:.0f}% of its kernel polls found nothing (>= {:.0f}%): it waited on the device",
+                             top->empty_poll_share * 100, lim.empty_device * 100);
+  } else {
+    c.evidence = fmt::format("its thread was busy {:.2f}{}, so the device may serve more",
+                             top->busy, top->empty_poll_share >= 0
+                                            ? fmt::format(" with {:.0f}% empty kernel polls", top->empty_poll_share * 100)
+                                            : std::string());
   }
-  return "?";
+  return c;
 }
 
-const char* bound_rule() {
-  return "busy is CPU seconds (usr+sys) over elapsed seconds per thread, i.e. CPU "
-         "per I/O times IOPS. An interrupt-driven path is CPU-bound at busy >= 0.90 "
-         "and device-bound at busy <= 0.60 (its thread waited on the device 40% of "
-         "the time); in between the data cannot decide. A polled path is busy "
-         "either way, so it is decided by the useless-poll ratio (--probes): "
-         "device-bound at >= 0.50, CPU-bound at <= 0.10 with busy >= 0.90.";
+BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c) {
+  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share};
 }
+
+}  // namespace
 
 std::span<const MetricDef> metric_defs() { return metrics; }
 
@@ -400,15 +467,58 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
   std::map<std::string, bool> poll;
   const json& runs = rd.arr(doc, "runs", "");
   if (rd.ok() && runs.empty()) return usage_error(fmt::format("{}: the report holds no runs", name));
+  struct RunRef {
+    std::string path;
+    unsigned round;
+    RunFacts facts;
+  };
+  std::vector<RunRef> in_order;
   for (size_t i = 0; i < runs.size(); i++) {
     std::string where = fmt::format("runs[{}]", i);
     std::string path = rd.str(runs[i], "path", where);
     poll[path] = rd.flag(runs[i], "poll", where);
     if (!by_path.count(path)) order.push_back(path);
     by_path[path].push_back(read_run(rd, runs[i], where));
+    in_order.push_back(RunRef{path, static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1)), by_path[path].back()});
+  }
+  // compare --ceiling: its runs, by path, apart from the measured paths.
+  std::vector<PathAggregate> ceiling_aggs;
+  std::string ceiling_config;
+  if (doc.contains("ceiling") && doc["ceiling"].is_object()) {
+    const json& c = doc["ceiling"];
+    ceiling_config = fmt::format("iodepth {}, batches {}/{}", Reader::opt_str(c, "iodepth", "?"),
+                                 Reader::opt_str(c, "submit_batch", "?"), Reader::opt_str(c, "complete_batch", "?"));
+    std::vector<std::string> corder;
+    std::map<std::string, std::vector<RunFacts>> cby;
+    std::map<std::string, bool> cpoll;
+    const json& cruns = rd.arr(c, "runs", "ceiling");
+    for (size_t i = 0; i < cruns.size(); i++) {
+      std::string where = fmt::format("ceiling.runs[{}]", i);
+      std::string path = rd.str(cruns[i], "path", where);
+      cpoll[path] = rd.flag(cruns[i], "poll", where);
+      if (!cby.count(path)) corder.push_back(path);
+      cby[path].push_back(read_run(rd, cruns[i], where));
+    }
+    for (const auto& p : corder) ceiling_aggs.push_back(aggregate(p, cpoll[p], cby[p]));
   }
   if (!rd.ok()) return rd.error();
   for (const auto& p : order) d.paths.push_back(aggregate(p, poll[p], by_path[p]));
+  const BoundLimits lim;
+  d.ceiling = find_ceiling(d.paths, ceiling_aggs, ceiling_config, lim);
+  for (auto& p : d.paths) {
+    BoundVerdict v = classify_bound(bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling), lim);
+    p.bound = v.bound;
+    p.bound_reason = v.reason;
+  }
+  for (const auto& r : in_order) {
+    double share = r.facts.uq_empty_share >= 0 ? r.facts.uq_empty_share : r.facts.has_probes ? r.facts.useless : -1;
+    d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.iops, r.facts.busy, share,
+                                    classify_bound(bound_input(poll[r.path], r.facts.busy, r.facts.iops, share, d.ceiling), lim)});
+  }
+  if (doc.contains("instructions") && doc["instructions"].is_object()) {
+    d.insn_status = Reader::opt_str(doc["instructions"], "status");
+    d.insn_message = Reader::opt_str(doc["instructions"], "message");
+  }
   if (const PathAggregate* base = d.find(d.baseline); base && base->iops.median > 0)
     for (auto& p : d.paths) p.ratio_to_baseline = p.iops.median / base->iops.median;
   return d;

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "bound.h"
 #include "result.h"
 #include "stats.h"
 
@@ -17,9 +19,6 @@ namespace qb {
 
 // Versions this build reads; any other is rejected with a message naming it.
 inline constexpr int readable_schema_versions[] = {1};
-
-enum class Bound { cpu, device, undecided };
-const char* bound_name(Bound b);
 
 struct SymbolShare {
   std::string symbol;
@@ -47,6 +46,43 @@ struct PathAggregate {
   std::vector<std::vector<double>> iops_series;  // one per round, IOPS each second
   Bound bound = Bound::undecided;
   std::string bound_reason;
+  // Efficiency: I/Os per second of busy CPU (usr+sys of the I/O threads).
+  Summary ios_per_cpu_s;
+  // User queue paths: the kernel's poll counters (n == 0 elsewhere).
+  Summary uq_empty_poll_share, uq_polls_per_io;
+  // Guest instructions per I/O (runs[].instructions, the lab's TCG plugin);
+  // n == 0 when not attached. useful = kernel minus marked empty polls.
+  bool instructions = false;
+  bool empty_polls_separated = false;  // every round marked its kernel polls
+  Summary kinsn_per_io, uinsn_per_io, useful_kinsn_per_io, empty_kinsn_per_io, empty_polls_marked_per_io;
+  Summary empty_poll_cpu_ns_per_io;  // CPU time in marked empty polls, by their share of instructions
+  // --probes: calls per I/O of each available counted kernel function, over rounds.
+  std::map<std::string, Summary> function_calls_per_io;
+};
+
+// One run of the report, as the bound table shows it.
+struct RunBound {
+  std::string path;
+  unsigned round = 0;
+  double iops = 0, busy = 0, empty_poll_share = -1;
+  BoundVerdict verdict;
+};
+
+// The emulated device's ceiling: the highest median IOPS in the report,
+// over the measured paths and the ceiling runs (compare --ceiling).
+struct CeilingInfo {
+  double iops = 0;  // 0: no I/O at all
+  std::string source;  // which path or ceiling run set it
+  std::string ceiling_runs;  // the ceiling runs' settings ("iodepth 256, batches 64/64"); empty without
+  bool confirmed = false;  // that run was device-bound by busy or empty polls
+  std::string evidence;
+  struct Candidate {
+    std::string label;  // the path
+    Summary iops;
+    double busy = 0, empty_poll_share = -1;
+    bool ceiling_run = false;
+  };
+  std::vector<Candidate> candidates;
 };
 
 struct ReportData {
@@ -74,6 +110,10 @@ struct ReportData {
   unsigned rounds = 1;
   int exit_code = 0;
   std::vector<PathAggregate> paths;  // in the order the report lists them
+  std::vector<RunBound> run_bounds;  // every run, in run order
+  CeilingInfo ceiling;
+  // Top-level "instructions": "" (never attached), "attached", "not_attached".
+  std::string insn_status, insn_message;
 
   const PathAggregate* find(const std::string& path) const;
   std::string workload_line() const;  // "randread bs=512 iodepth=128 ..."
@@ -86,7 +126,7 @@ struct MetricDef {
   const char* label;
   bool higher_is_better;
   bool gated;    // diff checks it by default
-  bool probes;   // measured only with --probes
+  bool optional;  // measured only with --probes, the plugin or on user queues: n == 0 when absent
   double scale;  // multiply a Summary value by this for display
   const char* unit;
   Summary PathAggregate::*member;
@@ -94,9 +134,6 @@ struct MetricDef {
 std::span<const MetricDef> metric_defs();
 const MetricDef* find_metric(std::string_view key);
 std::string metric_keys();  // "iops, bw, ..."
-
-// How Bound is decided, stated in every report that shows it.
-const char* bound_rule();
 
 Result<ReportData> load_report(const std::string& file);
 // name is what messages call the document (its file name).

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "targets.h"
+
 #include <string_view>
 
 namespace qb {
@@ -128,7 +130,7 @@ Section path_section(const ReportData& r, const PathAggregate& p) {
   Table t{{"metric", "median", "min", "max", "spread"}, {}};
   for (const auto& m : metric_defs()) {
     const Summary& v = p.*(m.member);
-    if (m.probes && v.n == 0) continue;
+    if (m.optional && v.n == 0) continue;
     t.rows.push_back({m.label, format_metric(m, v.median), format_metric(m, v.min), format_metric(m, v.max),
                       format_percent(v.spread)});
   }
@@ -160,13 +162,119 @@ Section path_section(const ReportData& r, const PathAggregate& p) {
   return s;
 }
 
+std::string share_or_dash(double share) { return share >= 0 ? format_percent(share) : "-"; }
+
+std::string of_ceiling(const ReportData& r, double iops) {
+  return r.ceiling.iops > 0 ? fmt::format("{:.0f}%", iops / r.ceiling.iops * 100) : "-";
+}
+
 Section bound_section(const ReportData& r) {
-  Section s{2, "CPU-bound or device-bound", {}};
-  s.blocks.push_back(text({std::string("Rule: ") + bound_rule()}));
-  Table t{{"path", "busy", "verdict", "why"}, {}};
-  for (const auto& p : r.paths)
-    t.rows.push_back({p.path, fmt::format("{:.2f}", p.cpu_busy.median), bound_name(p.bound), p.bound_reason});
+  Section s{2, "Device ceiling; CPU-bound or device-bound", {}};
+  const MetricDef& iops = *find_metric("iops");
+  if (r.ceiling.iops > 0)
+    s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, set by {}; {} ({}).", format_si(r.ceiling.iops),
+                                         r.ceiling.source, r.ceiling.confirmed ? "confirmed" : "a lower bound",
+                                         r.ceiling.evidence)}));
+  else
+    s.blocks.push_back(text({"Ceiling: not measured (no I/O)."}));
+  Table c{{"ceiling candidate", "IOPS", "spread", "busy", "empty polls"}, {}};
+  for (const auto& k : r.ceiling.candidates)
+    if (k.ceiling_run)
+      c.rows.push_back({k.label, format_metric(iops, k.iops.median), format_percent(k.iops.spread),
+                        fmt::format("{:.2f}", k.busy), share_or_dash(k.empty_poll_share)});
+  if (!c.rows.empty()) {
+    s.blocks.push_back(text({fmt::format("Ceiling runs (compare --ceiling, {}), first in every round:",
+                                         r.ceiling.ceiling_runs)}));
+    s.blocks.push_back(table(std::move(c)));
+  }
+  s.blocks.push_back(text({"Rule: " + bound_rule()}));
+  Table t{{"path", "IOPS", "of ceil", "busy", "empty polls", "verdict"}, {}};
+  for (const auto& p : r.paths) {
+    double share = p.uq_empty_poll_share.n ? p.uq_empty_poll_share.median
+                   : p.probes && p.useless_poll_ratio.n ? p.useless_poll_ratio.median
+                                                         : -1;
+    t.rows.push_back({p.path, format_metric(iops, p.iops.median), of_ceiling(r, p.iops.median),
+                      fmt::format("{:.2f}", p.cpu_busy.median), share_or_dash(share), bound_name(p.bound)});
+  }
+  s.blocks.push_back(text({"Per path (medians over rounds):"}));
   s.blocks.push_back(table(std::move(t)));
+  std::vector<std::string> why;
+  for (const auto& p : r.paths) why.push_back(fmt::format("{}: {} ({}).", p.path, bound_name(p.bound), p.bound_reason));
+  s.blocks.push_back(text(std::move(why)));
+  Table runs{{"run", "IOPS", "of ceil", "busy", "empty polls", "verdict"}, {}};
+  for (const auto& b : r.run_bounds)
+    runs.rows.push_back({fmt::format("{} #{}", b.path, b.round), format_metric(iops, b.iops), of_ceiling(r, b.iops),
+                         fmt::format("{:.2f}", b.busy), share_or_dash(b.empty_poll_share), bound_name(b.verdict.bound)});
+  s.blocks.push_back(text({"Per run:"}));
+  s.blocks.push_back(table(std::move(runs)));
+  return s;
+}
+
+Section cpu_section(const ReportData& r) {
+  Section s{2, "Busy CPU per I/O", {}};
+  s.blocks.push_back(text({"CPU is the I/O thread's user + system time over the measured window (getrusage "
+                           "RUSAGE_THREAD), in the guest; I/Os per busy CPU second is the efficiency figure. Empty "
+                           "polls: the user queue's kernel counters (polls that found nothing); for paths that mark "
+                           "their polls (uq-poll-check), the CPU time in empty polls is estimated by their share of "
+                           "the window's instructions (needs the instruction counts)."}));
+  Table t{{"path", "CPU ns/IO", "spread", "IO/CPU s", "spread", "empty polls", "empty ns/IO"}, {}};
+  for (const auto& p : r.paths)
+    t.rows.push_back({p.path, fmt::format("{:.0f}", p.cpu_ns_per_io.median), format_percent(p.cpu_ns_per_io.spread),
+                      format_si(p.ios_per_cpu_s.median), format_percent(p.ios_per_cpu_s.spread),
+                      p.uq_empty_poll_share.n ? format_percent(p.uq_empty_poll_share.median) : "-",
+                      p.empty_poll_cpu_ns_per_io.n ? fmt::format("{:.0f}", p.empty_poll_cpu_ns_per_io.median) : "-"});
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
+Section instructions_section(const ReportData& r) {
+  Section s{2, "Guest instructions per I/O", {}};
+  bool any = false;
+  for (const auto& p : r.paths) any |= p.instructions;
+  if (r.insn_status == "not_attached") {
+    s.blocks.push_back(text({"Not attached: " + r.insn_message + "."}));
+    return s;
+  }
+  if (!any) {
+    s.blocks.push_back(text({"Not measured (counted in the lab by the TCG plugin: scripts/bench.sh, or "
+                             "nvme-qbench attach-windows REPORT WINDOWS)."}));
+    return s;
+  }
+  s.blocks.push_back(text({"Counted by the lab's TCG plugin over each run's measured window, all guest code "
+                           "(kernel and user apart) divided by the run's I/Os. Useful kernel work excludes kernel "
+                           "polls that found nothing, for paths that mark their polls; '-' where polls are not "
+                           "marked (their empty polls are inside the kernel count). " +
+                           r.insn_message + "."}));
+  Table t{{"path", "kernel/IO", "spread", "user/IO", "spread", "useful k/IO", "empty k/IO"}, {}};
+  for (const auto& p : r.paths) {
+    if (!p.instructions) {
+      t.rows.push_back({p.path, "-", "-", "-", "-", "-", "-"});
+      continue;
+    }
+    t.rows.push_back({p.path, fmt::format("{:.0f}", p.kinsn_per_io.median), format_percent(p.kinsn_per_io.spread),
+                      fmt::format("{:.0f}", p.uinsn_per_io.median), format_percent(p.uinsn_per_io.spread),
+                      p.empty_polls_separated ? fmt::format("{:.0f}", p.useful_kinsn_per_io.median) : "-",
+                      p.empty_polls_separated ? fmt::format("{:.0f}", p.empty_kinsn_per_io.median) : "-"});
+  }
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
+Section targets_section(const ReportData& r) {
+  Section s{2, "Targets", {}};
+  s.blocks.push_back(text({"The user-queue targets, computed from this report's own figures (medians over "
+                           "rounds, side by side in one boot)."}));
+  Table t{{"target", "measured", "status"}, {}};
+  std::vector<std::string> details;
+  int i = 1;
+  for (const auto& g : evaluate_targets(r)) {
+    t.rows.push_back({fmt::format("{}. {}", i, g.label), g.measured, target_status_name(g.status)});
+    details.push_back(fmt::format("{}. {}, goal {}: {}{}", i, g.name, g.goal, g.verdict,
+                                  g.note.empty() ? "." : ". " + g.note + "."));
+    i++;
+  }
+  s.blocks.push_back(table(std::move(t)));
+  s.blocks.push_back(text(std::move(details)));
   return s;
 }
 
@@ -207,7 +315,8 @@ std::string format_metric(const MetricDef& m, double raw) {
   double v = raw * m.scale;
   std::string_view unit = m.unit;
   if (std::string_view(m.key) == "iops") return format_si(v);
-  if (unit == "ns") return fmt::format("{:.0f}", v);
+  if (std::string_view(m.key) == "ios-per-cpu-s") return format_si(v);
+  if (unit == "ns" || unit == "insn") return fmt::format("{:.0f}", v);
   if (unit == "us" || unit == "MiB/s") return fmt::format("{:.1f}", v);
   return fmt::format("{:.2f}", v);
 }
@@ -221,8 +330,11 @@ Document build_document(const std::vector<ReportData>& reports) {
     d.sections.push_back(setup_section(r));
     d.sections.push_back(summary_section(r));
     if (const PathAggregate* base = r.find(r.baseline)) d.sections.push_back(ratio_section(r, *base));
-    for (const auto& p : r.paths) d.sections.push_back(path_section(r, p));
+    if (has_target_paths(r)) d.sections.push_back(targets_section(r));
+    d.sections.push_back(cpu_section(r));
+    d.sections.push_back(instructions_section(r));
     d.sections.push_back(bound_section(r));
+    for (const auto& p : r.paths) d.sections.push_back(path_section(r, p));
     d.sections.push_back(notes_section(r));
   }
   return d;

@@ -44,6 +44,9 @@ class UqQueue {
   UqQueue& operator=(const UqQueue&) = delete;
 
   bool completion_pending() const { return view_.completion_pending(); }
+  // The driver's CQ head and expected phase: it changes when the driver
+  // consumes completions.
+  uint32_t head_phase() const { return __atomic_load_n(&view_.state->cq_head_phase, __ATOMIC_ACQUIRE); }
   int fd() const { return fd_; }
   const std::string& node() const { return node_; }
   uint32_t qid() const { return __atomic_load_n(&view_.state->qid, __ATOMIC_RELAXED); }

@@ -6,7 +6,12 @@
 #include <fstream>
 #include <string>
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "report.h"
 #include "report_data.h"
+#include "test_util.h"
 
 namespace qb::test {
 
@@ -35,6 +40,16 @@ inline void scale_path_iops(nlohmann::json& doc, const std::string& path, double
       r["iops"] = r["iops"].get<double>() * factor;
       r["bw_bytes_per_s"] = r["bw_bytes_per_s"].get<double>() * factor;
     }
+}
+
+// Validates a report against the schema (python3 validator): 0 valid,
+// 1 invalid.
+inline int validate_report(const nlohmann::json& j) {
+  std::string path = std::string(QB_TEST_DIR) + "/qb-report-" + std::to_string(getpid()) + ".json";
+  EXPECT_TRUE(write_report(path, j).ok());
+  int rc = run_status(std::string("python3 ") + QB_VALIDATOR + " " + QB_SCHEMA + " " + path + " >/dev/null");
+  unlink(path.c_str());
+  return rc;
 }
 
 }  // namespace qb::test

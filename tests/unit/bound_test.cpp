@@ -1,0 +1,100 @@
+// CPU-bound or device-bound: the rule, case by case, and the ceiling a
+// report finds.
+#include "bound.h"
+
+#include <gtest/gtest.h>
+
+#include "report_data.h"
+#include "report_test_util.h"
+
+namespace qb {
+namespace {
+
+using nlohmann::json;
+
+BoundInput in(bool poll, double busy, double iops, double ceiling, bool confirmed = true, double empty = -1) {
+  return BoundInput{poll, busy, iops, ceiling, confirmed, empty};
+}
+
+TEST(Bound, ASleepingThreadIsDeviceBound) {
+  EXPECT_EQ(classify_bound(in(false, 0.55, 50e3, 100e3)).bound, Bound::device);
+  EXPECT_EQ(classify_bound(in(false, 0.60, 50e3, 0)).bound, Bound::device);
+}
+
+TEST(Bound, BusyBelowTheCeilingIsCpuBound) {
+  BoundVerdict v = classify_bound(in(true, 0.99, 60e3, 100e3));
+  EXPECT_EQ(v.bound, Bound::cpu);
+  EXPECT_NE(v.reason.find("IOPS 60% of the ceiling"), std::string::npos) << v.reason;
+  // Still CPU-bound when the ceiling is only a lower bound: the true one is higher.
+  EXPECT_EQ(classify_bound(in(true, 0.99, 60e3, 100e3, false)).bound, Bound::cpu);
+}
+
+TEST(Bound, NearAConfirmedCeilingIsDeviceBound) {
+  EXPECT_EQ(classify_bound(in(true, 0.99, 95e3, 100e3)).bound, Bound::device);
+  EXPECT_EQ(classify_bound(in(false, 0.95, 90e3, 100e3)).bound, Bound::device);
+  // At an unconfirmed ceiling the data cannot tell.
+  BoundVerdict v = classify_bound(in(true, 0.99, 100e3, 100e3, false));
+  EXPECT_EQ(v.bound, Bound::undecided);
+  EXPECT_NE(v.reason.find("lower bound"), std::string::npos);
+}
+
+TEST(Bound, MostlyEmptyPollsNearTheCeilingAreDeviceBound) {
+  // Near a ceiling that is only a lower bound, empty polls decide.
+  EXPECT_EQ(classify_bound(in(true, 0.99, 95e3, 100e3, false, 0.7)).bound, Bound::device);
+  EXPECT_EQ(classify_bound(in(true, 0.99, 95e3, 100e3, false, 0.2)).bound, Bound::undecided);
+  // Far below it the path waited on something slower than the device.
+  BoundVerdict v = classify_bound(in(true, 0.99, 40e3, 100e3, true, 0.97));
+  EXPECT_EQ(v.bound, Bound::undecided);
+  EXPECT_NE(v.reason.find("97% of kernel polls found nothing"), std::string::npos) << v.reason;
+  EXPECT_EQ(classify_bound(in(true, 0.99, 60e3, 100e3, true, 0.2)).bound, Bound::cpu);
+  // Only polled paths have polls.
+  EXPECT_EQ(classify_bound(in(false, 0.99, 60e3, 100e3, true, 0.7)).bound, Bound::cpu);
+}
+
+TEST(Bound, WithoutACeilingOnlyInterruptPathsAreCpuBound) {
+  EXPECT_EQ(classify_bound(in(false, 0.95, 60e3, 0)).bound, Bound::cpu);
+  EXPECT_EQ(classify_bound(in(true, 0.95, 60e3, 0)).bound, Bound::undecided);
+}
+
+TEST(Bound, InBetweenCannotTell) {
+  BoundVerdict v = classify_bound(in(false, 0.75, 60e3, 100e3));
+  EXPECT_EQ(v.bound, Bound::undecided);
+  EXPECT_NE(v.reason.find("between 0.60 and 0.90"), std::string::npos);
+}
+
+TEST(Bound, TheRuleNamesItsLimits) {
+  std::string r = bound_rule();
+  for (const char* s : {"0.60", "0.90", "90%", "50%", "lower bound"}) EXPECT_NE(r.find(s), std::string::npos) << s;
+}
+
+// A ceiling run far above every path sets the ceiling; when its thread
+// slept it is confirmed, and the busy paths below it are CPU-bound.
+TEST(Bound, ACeilingRunSetsAndConfirmsTheCeiling) {
+  json doc = test::lab_report_json();
+  json run = doc["runs"][4];  // ng-poll round 1
+  run["iops"] = 200e3;
+  for (auto& t : run["threads"]) t["usr_s"] = 0.1, t["sys_s"] = 0.4;  // busy ~0.17 of 3 s
+  doc["ceiling"] = json{{"paths", {"ng-poll"}}, {"iodepth", 256}, {"submit_batch", 64}, {"complete_batch", 64},
+                        {"runs", {run}}};
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_DOUBLE_EQ(d->ceiling.iops, 200e3);
+  EXPECT_TRUE(d->ceiling.confirmed) << d->ceiling.evidence;
+  EXPECT_EQ(d->ceiling.source, "the ng-poll ceiling run (iodepth 256, batches 64/64)");
+  EXPECT_EQ(d->find("block-poll")->bound, Bound::cpu) << d->find("block-poll")->bound_reason;
+  // The ceiling runs are not paths.
+  EXPECT_EQ(d->paths.size(), 5u);
+  EXPECT_EQ(d->run_bounds.size(), 10u);
+}
+
+TEST(Bound, WithoutCeilingRunsTheBestPathIsALowerBound) {
+  auto d = report_from_json(test::lab_report_json(), "x.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->ceiling.source, "ng-irq");
+  EXPECT_FALSE(d->ceiling.confirmed);  // busy 0.74: neither asleep nor spinning on empty polls
+  EXPECT_DOUBLE_EQ(d->ceiling.iops, d->find("ng-irq")->iops.median);
+}
+
+}  // namespace
+}  // namespace qb

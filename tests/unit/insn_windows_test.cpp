@@ -1,0 +1,146 @@
+// The lab's instruction windows onto a report's runs: parsing the plugin's
+// lines, the one-to-one check, per-I/O figures and the schema.
+#include "insn_windows.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "report_data.h"
+#include "report_test_util.h"
+
+namespace qb {
+namespace {
+
+using nlohmann::json;
+
+// One line per run of the lab fixture, kernel = 1000 x ios, user = 100 x ios.
+std::string windows_for(const json& doc, bool with_polls = true) {
+  std::string s;
+  unsigned i = 1;
+  for (const auto& r : doc["runs"]) {
+    uint64_t ios = r["ios"].get<uint64_t>();
+    s += fmt::format("window={} kernel={} user={}", i++, ios * 1000, ios * 100);
+    if (with_polls) s += fmt::format(" polls=0 empty_polls=0 empty_kernel=0 empty_user=0");
+    s += "\n";
+  }
+  return s;
+}
+
+TEST(InsnWindows, ParsesOldAndNewLines) {
+  auto f = parse_insn_windows("window=1 kernel=10 user=2\n"
+                              "window=2 kernel=30 user=4 polls=5 empty_polls=3 empty_kernel=9 empty_user=1\n\n");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->windows.size(), 2u);
+  EXPECT_EQ(f->windows[0].kernel, 10u);
+  EXPECT_FALSE(f->windows[0].polls.has_value());
+  EXPECT_EQ(*f->windows[1].empty_kernel, 9u);
+  EXPECT_FALSE(f->unclosed);
+}
+
+TEST(InsnWindows, RejectsOtherLinesNamingThem) {
+  auto f = parse_insn_windows("window=1 kernel=10 user=2\nhello\n");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message.find("line 2"), std::string::npos) << f.error().message;
+  EXPECT_FALSE(parse_insn_windows("window=1 kernel=x user=2\n").ok());
+  EXPECT_FALSE(parse_insn_windows("window=1 user=2\n").ok());
+}
+
+TEST(InsnWindows, NotesAnUnclosedWindow) {
+  auto f = parse_insn_windows("window=1 kernel=10 user=2\nunclosed-window kernel=5 user=1\n");
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->unclosed);
+  EXPECT_EQ(f->windows.size(), 1u);
+}
+
+TEST(InsnWindows, AttachesOneWindowPerRunInOrder) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(f.ok());
+  AttachOutcome a = attach_insn_windows(doc, *f, "insn-windows.txt");
+  ASSERT_TRUE(a.attached) << a.message;
+  for (size_t i = 0; i < doc["runs"].size(); i++) {
+    const json& in = doc["runs"][i]["instructions"];
+    EXPECT_EQ(in["window"], i + 1);
+    EXPECT_DOUBLE_EQ(in["kernel_per_io"].get<double>(), 1000);
+    EXPECT_DOUBLE_EQ(in["user_per_io"].get<double>(), 100);
+    EXPECT_FALSE(in["empty_polls_separated"].get<bool>());  // no marked polls
+  }
+  EXPECT_EQ(doc["instructions"]["status"], "attached");
+  EXPECT_EQ(doc["instructions"]["paths"].size(), 5u);
+  EXPECT_EQ(test::validate_report(doc), 0);
+  // The reader gets medians per path.
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const PathAggregate* ng = d->find("ng-irq");
+  ASSERT_TRUE(ng && ng->instructions);
+  EXPECT_DOUBLE_EQ(ng->kinsn_per_io.median, 1000);
+  EXPECT_DOUBLE_EQ(ng->useful_kinsn_per_io.median, 1000);
+  EXPECT_EQ(d->insn_status, "attached");
+}
+
+TEST(InsnWindows, SetsMarkedEmptyPollsApart) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(f.ok());
+  // ng-poll's runs marked 10 polls each, 4 empty, of 200 * ios kernel instructions.
+  for (size_t i = 0; i < doc["runs"].size(); i++)
+    if (doc["runs"][i]["path"] == "ng-poll") {
+      uint64_t ios = doc["runs"][i]["ios"].get<uint64_t>();
+      f->windows[i].polls = 10;
+      f->windows[i].empty_polls = 4;
+      f->windows[i].empty_kernel = 200 * ios;
+      f->windows[i].empty_user = 0;
+    }
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  const PathAggregate* p = d->find("ng-poll");
+  ASSERT_TRUE(p->empty_polls_separated);
+  EXPECT_DOUBLE_EQ(p->kinsn_per_io.median, 1000);
+  EXPECT_DOUBLE_EQ(p->useful_kinsn_per_io.median, 800);
+  EXPECT_DOUBLE_EQ(p->empty_kinsn_per_io.median, 200);
+  // CPU in empty polls: their share of instructions (200 of 1100) of the CPU per I/O.
+  EXPECT_NEAR(p->empty_poll_cpu_ns_per_io.median, p->cpu_ns_per_io.median * 200 / 1100, p->cpu_ns_per_io.median * 0.1);
+  EXPECT_EQ(test::validate_report(doc), 0);
+}
+
+TEST(InsnWindows, RefusesACountThatDoesNotMatchTheRuns) {
+  json doc = test::lab_report_json();
+  std::string text = windows_for(doc);
+  text += "window=11 kernel=1 user=1\n";  // one window too many
+  auto f = parse_insn_windows(text);
+  ASSERT_TRUE(f.ok());
+  AttachOutcome a = attach_insn_windows(doc, *f, "insn-windows.txt");
+  EXPECT_FALSE(a.attached);
+  EXPECT_NE(a.message.find("11 window(s) for 10 run(s)"), std::string::npos) << a.message;
+  for (const auto& r : doc["runs"]) EXPECT_FALSE(r.contains("instructions"));
+  EXPECT_EQ(doc["instructions"]["status"], "not_attached");
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->find("ng-irq")->instructions);
+  EXPECT_EQ(d->insn_status, "not_attached");
+}
+
+TEST(InsnWindows, RefusesWindowsOutOfOrder) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(f.ok());
+  std::swap(f->windows[0], f->windows[1]);
+  AttachOutcome a = attach_insn_windows(doc, *f, "w");
+  EXPECT_FALSE(a.attached);
+  EXPECT_NE(a.message.find("not numbered"), std::string::npos);
+}
+
+TEST(InsnWindows, ReattachingReplacesEarlierCounts) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+  f->windows.pop_back();
+  EXPECT_FALSE(attach_insn_windows(doc, *f, "w").attached);
+  for (const auto& r : doc["runs"]) EXPECT_FALSE(r.contains("instructions"));
+}
+
+}  // namespace
+}  // namespace qb

@@ -1,0 +1,155 @@
+// The user-queue targets, computed from a report: met, missed by how much,
+// or not measured and why.
+#include "targets.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "insn_windows.h"
+#include "report_document.h"
+#include "report_test_util.h"
+
+namespace qb {
+namespace {
+
+using nlohmann::json;
+
+// The lab fixture plus uq-irq (ng-irq's runs) and uq-poll-check (ng-poll's
+// runs at cpu_factor of the CPU time, with the user queue's counters).
+json with_uq_paths(double cpu_factor, uint64_t polls, uint64_t empty_polls) {
+  json doc = test::lab_report_json();
+  json extra = json::array();
+  for (const auto& r : doc["runs"]) {
+    if (r["path"] == "ng-irq") {
+      json u = r;
+      u["path"] = "uq-irq";
+      u["engine"] = "uq";
+      extra.push_back(u);
+    } else if (r["path"] == "ng-poll") {
+      json u = r;
+      u["path"] = "uq-poll-check";
+      u["engine"] = "uq";
+      for (auto& t : u["threads"]) {
+        t["usr_s"] = t["usr_s"].get<double>() * cpu_factor;
+        t["sys_s"] = t["sys_s"].get<double>() * cpu_factor;
+      }
+      u["user_queue"] = json{{"node", "/dev/nvme0uq1"}, {"name", "nvme0uq1"}, {"qid", 4}, {"type", "poll"},
+                             {"depth", 1024},
+                             {"counters", {{"submitted", u["ios"]}, {"completed", u["ios"]}, {"polls", polls},
+                                           {"empty_polls", empty_polls}}},
+                             {"empty_poll_share", static_cast<double>(empty_polls) / static_cast<double>(polls)},
+                             {"counters_error", nullptr}};
+      extra.push_back(u);
+    }
+  }
+  for (auto& u : extra) doc["runs"].push_back(u);
+  return doc;
+}
+
+// Kernel instructions per I/O by path (useful and empty for uq-poll-check).
+void attach(json& doc, double ng_irq, double uq_irq, double uq_check_useful, double uq_check_empty) {
+  std::string text;
+  unsigned i = 1;
+  for (const auto& r : doc["runs"]) {
+    double ios = r["ios"].get<double>();
+    std::string p = r["path"];
+    double k = p == "ng-irq" ? ng_irq : p == "uq-irq" ? uq_irq : p == "uq-poll-check" ? uq_check_useful + uq_check_empty : 5000;
+    double e = p == "uq-poll-check" ? uq_check_empty : 0;
+    text += fmt::format("window={} kernel={:.0f} user={:.0f} polls={} empty_polls={} empty_kernel={:.0f} empty_user=0\n", i++,
+                        k * ios, 100 * ios, e > 0 ? 1000 : 0, e > 0 ? 500 : 0, e * ios);
+  }
+  auto f = parse_insn_windows(text);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+}
+
+std::vector<TargetResult> targets_of(const json& doc) {
+  auto d = report_from_json(doc, "x.json");
+  EXPECT_TRUE(d.ok()) << d.error().message;
+  return evaluate_targets(*d);
+}
+
+TEST(Targets, AllMetWhenTheFiguresAreThere) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 800);
+  auto t = targets_of(doc);
+  ASSERT_EQ(t.size(), 6u);
+  for (size_t i = 0; i < 5; i++) EXPECT_EQ(t[i].status, TargetStatus::met) << t[i].name << ": " << t[i].verdict;
+  EXPECT_NE(t[0].measured.find("2.50x"), std::string::npos) << t[0].measured;
+  // Useful work excludes the empty polls, which are reported.
+  EXPECT_EQ(t[3].measured, "1200");
+  EXPECT_NE(t[3].note.find("empty polls excluded"), std::string::npos) << t[3].note;
+  EXPECT_NE(t[3].note.find("800 kernel instr/IO (2000 in all)"), std::string::npos) << t[3].note;
+  EXPECT_EQ(t[4].measured, "2.0%");
+  // No probes: the block-layer target is not measured, and says how to measure it.
+  EXPECT_EQ(t[5].status, TargetStatus::not_measured);
+  EXPECT_NE(t[5].verdict.find("--probes"), std::string::npos);
+  EXPECT_EQ(test::validate_report(doc), 0);
+}
+
+TEST(Targets, SayByHowMuchATargetIsMissed) {
+  json doc = with_uq_paths(0.8, 1000, 870);
+  attach(doc, 3400, 2200, 1500, 800);
+  auto t = targets_of(doc);
+  // 1.25x of the 2x asked: missed by 37.5%.
+  EXPECT_EQ(t[0].status, TargetStatus::missed);
+  EXPECT_NE(t[0].verdict.find("missed by 38% (1.25x of the 2.00x asked)"), std::string::npos) << t[0].verdict;
+  // 2200 against 3400 / 1.7 = 2000.
+  EXPECT_EQ(t[2].status, TargetStatus::missed);
+  EXPECT_NE(t[2].verdict.find("missed by 10% (200 instr/IO over the limit of 2000)"), std::string::npos) << t[2].verdict;
+  EXPECT_NE(t[2].goal.find("ng-irq 3400 / 1.7"), std::string::npos) << t[2].goal;
+  // 1500 against 3400 / 2.5 = 1360.
+  EXPECT_EQ(t[3].status, TargetStatus::missed);
+  EXPECT_EQ(t[4].status, TargetStatus::missed);
+  EXPECT_NE(t[4].verdict.find("missed by 82.0 points"), std::string::npos) << t[4].verdict;
+}
+
+TEST(Targets, NotMeasuredWithoutThePathsOrTheCounts) {
+  auto t = targets_of(test::lab_report_json());
+  for (const auto& g : t) EXPECT_EQ(g.status, TargetStatus::not_measured) << g.name;
+  EXPECT_NE(t[0].verdict.find("not in this report: uq-poll-check"), std::string::npos) << t[0].verdict;
+  json doc = with_uq_paths(0.4, 1000, 20);
+  t = targets_of(doc);
+  EXPECT_EQ(t[0].status, TargetStatus::met);
+  EXPECT_EQ(t[2].status, TargetStatus::not_measured);
+  EXPECT_NE(t[2].verdict.find("TCG plugin"), std::string::npos) << t[2].verdict;
+}
+
+TEST(Targets, BlockLayerCallsOnUserQueuesFromTheProbes) {
+  auto probed = [](double start_request_per_io) {
+    json doc = with_uq_paths(0.4, 1000, 20);
+    for (auto& r : doc["runs"])
+      r["probes"] = json{{"window_s", 3.0},
+                         {"ios", r["ios"]},
+                         {"functions",
+                          {{{"name", "blk_stat_add"}, {"kind", "call"}, {"available", true}, {"calls", 0},
+                            {"calls_per_io", 0.0}},
+                           {{"name", "blk_mq_start_request"}, {"kind", "call"}, {"available", true},
+                            {"calls", 1}, {"calls_per_io", start_request_per_io}}}},
+                         {"profile", {{"available", false}}}};
+    return targets_of(doc)[5];
+  };
+  TargetResult clean = probed(0);
+  EXPECT_EQ(clean.status, TargetStatus::met) << clean.verdict;
+  EXPECT_NE(clean.note.find("bio_associate_blkg"), std::string::npos) << "uncounted functions are named";
+  TargetResult dirty = probed(1.0);
+  EXPECT_EQ(dirty.status, TargetStatus::missed);
+  EXPECT_NE(dirty.verdict.find("uq-irq blk_mq_start_request 1.000/IO"), std::string::npos) << dirty.verdict;
+}
+
+TEST(Targets, TheReportShowsThem) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 800);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  std::string text = layout_text(build_document({*d}));
+  EXPECT_NE(text.find("Targets\n-------"), std::string::npos);
+  EXPECT_NE(text.find("3. uq-irq: kernel instructions per I/O, goal <= 2000 (ng-irq 3400 / 1.7): met"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("1. IO/CPU s, uq-poll-check / ng-poll"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace qb
