@@ -7,7 +7,8 @@
 # first in every round. The lab's TCG plugin counts guest instructions over
 # every measured window; its windows are attached to the report's runs.
 # Reports go to results/<date>/: compare.json, insn-windows.txt, report.txt
-# (printed), report.md, report.html.
+# (printed), report.md, report.html, analysis.json (verdicts and targets as
+# data).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -125,7 +126,8 @@ fi
 "$qb" report "$out/compare.json" --format markdown -o "$out/report.md"
 "$qb" report "$out/compare.json" --format html -o "$out/report.html"
 "$qb" report "$out/compare.json" --format text -o "$out/report.txt"
+"$qb" report "$out/compare.json" --format json -o "$out/analysis.json"
 cat "$out/report.txt"
-echo "== reports in $out (report.txt, report.md, report.html, compare.json, insn-windows.txt)" >&2
+echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt)" >&2
 [ "$status" -eq 0 ] || echo "bench: the run saw I/O errors; see the reports" >&2
 exit "$status"

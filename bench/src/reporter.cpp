@@ -13,6 +13,7 @@ const Format formats[] = {
     {"text", make_text_reporter},
     {"markdown", make_markdown_reporter},
     {"html", make_html_reporter},
+    {"json", make_json_reporter},
 };
 
 }  // namespace

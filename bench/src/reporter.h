@@ -25,11 +25,13 @@ class Reporter {
 
 // nullptr for an unknown name; report_formats() lists the accepted ones.
 std::unique_ptr<Reporter> create_reporter(std::string_view format);
-std::string report_formats();  // "text, markdown, html"
+std::string report_formats();  // "text, markdown, html, json"
 
 // Each renderer's constructor, defined in render_<format>.cpp.
 std::unique_ptr<Reporter> make_text_reporter();
 std::unique_ptr<Reporter> make_markdown_reporter();
 std::unique_ptr<Reporter> make_html_reporter();
+// The conclusions (ceiling, verdicts, targets) as data, for CI.
+std::unique_ptr<Reporter> make_json_reporter();
 
 }  // namespace qb

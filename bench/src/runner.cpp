@@ -197,7 +197,8 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
   uint64_t measure_start = start;
   uint64_t issued_measured = 0;
   uint64_t last_done = start;
-  rusage ru0{};
+  rusage ru0{}, ru1{};
+  bool ru1_taken = false;
   if (measuring) getrusage(RUSAGE_THREAD, &ru0);
   unsigned inflight = 0;
   bool issuing = true;
@@ -221,6 +222,13 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
         issuing = false;
       else if (timed ? now >= end : (measuring && issued_measured >= ios_target))
         issuing = false;
+      // A timed window closes here: completions after it are not counted,
+      // so neither is the CPU spent draining them (a stalled queue could
+      // otherwise add seconds of spinning to a window of one).
+      if (!issuing && timed && measuring) {
+        getrusage(RUSAGE_THREAD, &ru1);
+        ru1_taken = true;
+      }
     }
     if (!issuing && inflight == 0) break;
 
@@ -296,8 +304,7 @@ Result<void> Worker::loop(Engine& eng, char* buffers) {
     live.reaped.store(reaped, std::memory_order_relaxed);
   }
 
-  rusage ru1{};
-  getrusage(RUSAGE_THREAD, &ru1);
+  if (!ru1_taken) getrusage(RUSAGE_THREAD, &ru1);
   uint64_t stop = timed ? std::min(end, last_done) : last_done;
   if (!measuring) stop = measure_start;
   out.elapsed_s = stop > measure_start ? static_cast<double>(stop - measure_start) / 1e9 : 0;

@@ -9,6 +9,7 @@
 #include "insn_windows.h"
 #include "report_document.h"
 #include "report_test_util.h"
+#include "reporter.h"
 
 namespace qb {
 namespace {
@@ -149,6 +150,30 @@ TEST(Targets, TheReportShowsThem) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("1. IO/CPU s, uq-poll-check / ng-poll"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace qb
+
+namespace qb {
+namespace {
+
+// report --format json: the same conclusions as data, for CI to gate on.
+TEST(Targets, TheJsonFormatCarriesVerdictsAndTargets) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 800);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  auto out = create_reporter("json")->render({*d}, RenderOptions{});
+  ASSERT_TRUE(out.ok());
+  json j = json::parse(*out);
+  const json& r = j["reports"][0];
+  EXPECT_EQ(r["targets"].size(), 6u);
+  EXPECT_EQ(r["targets"][2]["status"], "met");
+  EXPECT_EQ(r["runs"].size(), doc["runs"].size());
+  EXPECT_GT(r["ceiling"]["iops"].get<double>(), 0);
+  EXPECT_EQ(r["instructions"]["status"], "attached");
+  for (const auto& p : r["paths"]) EXPECT_TRUE(p["kernel_insn_per_io"].is_object()) << p["path"];
 }
 
 }  // namespace

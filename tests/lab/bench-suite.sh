@@ -1,0 +1,75 @@
+#!/bin/bash
+# Description: the main job end to end, short: scripts/bench.sh (lab
+# kernel, every path, one round of one second, ceiling runs, the TCG
+# instruction counter) writes compare.json that validates against the
+# schema, one instruction window per run attached in run order, and
+# text/markdown/HTML reports with the targets, the ceiling and a verdict per
+# run; the runs see no I/O errors. On the host: a windows file that does not
+# match the runs is refused and the report says so.
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+qb=$build/bench/nvme-qbench
+out=$(mktemp -d "${TMPDIR:-/tmp}/bench-suite.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+"$top/scripts/bench.sh" --build "$build" --runtime 1 --rounds 1 --out "$out/r" >"$out/stdout" 2>"$out/stderr"
+status=$?
+tail -n 5 "$out/stderr"
+case $status in
+0) pass "scripts/bench.sh ran the suite (status 0)" ;;
+1) fail "scripts/bench.sh: the runs saw I/O errors: $(grep -h 'I/O error' "$out/r/compare.log" | head -n 3)" ;;
+*) fail "scripts/bench.sh: status $status"; cat "$out/stderr"; done_testing ;;
+esac
+
+for f in compare.json insn-windows.txt report.txt report.md report.html analysis.json; do
+	[ -s "$out/r/$f" ] || fail "no $f"
+done
+if python3 "$top/tests/unit/validate_report.py" "$top/reports/schema/nvme-qbench-report.v1.schema.json" \
+	"$out/r/compare.json"; then
+	pass "compare.json validates against the schema"
+else
+	fail "compare.json does not validate"
+fi
+
+if python3 - "$out/r" <<'PY'; then pass "one window per run, attached in run order"; else fail "windows"; fi
+import json, sys
+d = json.load(open(sys.argv[1] + "/compare.json"))
+lines = [l for l in open(sys.argv[1] + "/insn-windows.txt") if l.startswith("window=")]
+runs = d["runs"]
+ok = d["instructions"]["status"] == "attached" and len(lines) == len(runs) == 8
+for i, r in enumerate(runs):
+    ins = r.get("instructions") or {}
+    ok = ok and ins.get("window") == i + 1 and (ins.get("kernel_per_io") or 0) > 0
+    print(r["path"], "kernel/IO", round(ins.get("kernel_per_io") or 0), "user/IO", round(ins.get("user_per_io") or 0),
+          "empty polls apart" if ins.get("empty_polls_separated") else "")
+check = [r for r in runs if r["path"] == "uq-poll-check"]
+ok = ok and all(r["instructions"]["marked_polls"] > 0 for r in check)
+ok = ok and d["ceiling"]["paths"] == ["ng-poll", "uq-poll"] and len(d["ceiling"]["runs"]) == 2
+sys.exit(0 if ok else 1)
+PY
+
+txt=$out/r/report.txt
+missing=
+for s in "Targets" "Busy CPU per I/O" "Guest instructions per I/O" "Ceiling: " "Per run:" \
+	"1. IO/CPU s, uq-poll-check / ng-poll" "6. block-layer calls/IO, uq paths"; do
+	grep -qF -- "$s" "$txt" || missing="$missing '$s'"
+done
+if [ -z "$missing" ]; then pass "the text report has the targets, CPU, instructions and bound sections"; else fail "missing:$missing"; fi
+verdicts=$(sed -n '/^Per run:/,/^Path /p' "$txt" | grep -cE ' #1 .*(CPU-bound|device-bound|cannot tell)$')
+if [ "$verdicts" = 8 ]; then pass "a verdict for every run"; else fail "$verdicts run verdicts, expected 8"; fi
+if grep -q "^## Targets" "$out/r/report.md" && grep -q "Guest instructions per I/O" "$out/r/report.html"; then
+	pass "markdown and HTML carry the same sections"
+else
+	fail "markdown or HTML lacks a section"
+fi
+
+# A windows file one line short: nothing attached, exit 1, and the report says so.
+cp "$out/r/compare.json" "$out/short.json"
+head -n 7 "$out/r/insn-windows.txt" >"$out/short-windows.txt"
+expect_status 1 "attach-windows refuses 7 windows for 8 runs" "$qb" attach-windows "$out/short.json" "$out/short-windows.txt"
+if "$qb" report "$out/short.json" | grep -q "Not attached: short-windows.txt has 7 window(s) for 8 run(s)"; then
+	pass "the report says why the counts are missing"
+else
+	fail "the report does not say the windows were not attached"
+fi
+done_testing
