@@ -29,7 +29,7 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                 command unreaped until the timeout resets the controller
   --ceiling LIST  paths run first in every round, deeper and in larger
                 batches, to measure the emulated device's ceiling (default:
-                ng-poll,uq-poll at iodepth 256 and batches of 64, those the
+                ng-irq,ng-poll at iodepth 256 and batches of 64, those the
                 guest has; "none" for no ceiling runs: the ceiling is then
                 the best path's)
   --no-insn     do not count guest instructions (the TCG plugin slows the
@@ -41,7 +41,7 @@ EOF
 
 runtime=5 rounds=3 paths=block-irq,ng-irq,uq-irq,block-poll,ng-poll,uq-poll,uq-poll-check,psync
 probes=()
-ceiling=ng-poll,uq-poll ceiling_depth=256 ceiling_batch=64
+ceiling=ng-irq,ng-poll ceiling_depth=256 ceiling_batch=64
 insn=1
 build=$top/build
 out=$top/results/$(date +%Y%m%d-%H%M%S)

@@ -148,6 +148,33 @@ ChartSpec overhead_chart(const ReportData& r) {
                                {"options", {{"scales", scales}}}}};
 }
 
+// Guest instructions per I/O (attach-windows), useful kernel work, kernel
+// empty polls and user apart, with the I/Os per busy CPU second beside them.
+ChartSpec instructions_chart(const ReportData& r) {
+  json useful = json::array(), empty = json::array(), user = json::array(), eff = json::array();
+  for (const auto& p : r.paths) {
+    useful.push_back(p.instructions ? json(p.useful_kinsn_per_io.median) : json(nullptr));
+    empty.push_back(p.empty_polls_separated ? json(p.empty_kinsn_per_io.median) : json(0));
+    user.push_back(p.instructions ? json(p.uinsn_per_io.median) : json(nullptr));
+    eff.push_back(p.ios_per_cpu_s.median);
+  }
+  json datasets{{{"label", "kernel, useful"}, {"data", useful}, {"backgroundColor", series_colour(3, 0.7)},
+                 {"stack", "insn"}},
+                {{"label", "kernel, empty polls"}, {"data", empty}, {"backgroundColor", series_colour(5, 0.7)},
+                 {"stack", "insn"}},
+                {{"label", "user"}, {"data", user}, {"backgroundColor", series_colour(2, 0.7)}, {"stack", "insn"}},
+                {{"type", "line"}, {"label", "I/Os per busy CPU second"}, {"data", eff}, {"yAxisID", "eff"},
+                 {"borderColor", series_colour(4)}}};
+  json scales{{"x", {{"stacked", true}}},
+              {"y", {{"stacked", true}, {"beginAtZero", true}, {"title", axis_title("guest instructions per I/O")}}},
+              {"eff", {{"position", "right"}, {"beginAtZero", true}, {"title", axis_title("I/Os per CPU second")},
+                       {"grid", {{"drawOnChartArea", false}}}}}};
+  return ChartSpec{"Guest instructions per I/O (TCG plugin) and I/Os per busy CPU second",
+                   json{{"type", "bar"},
+                        {"data", {{"labels", labels(r)}, {"datasets", datasets}}},
+                        {"options", {{"scales", scales}}}}};
+}
+
 class HtmlReporter : public Reporter {
  public:
   Result<std::string> render(const std::vector<ReportData>& reports, const RenderOptions& opts) const override {
@@ -157,6 +184,9 @@ class HtmlReporter : public Reporter {
     for (const auto& r : reports) {
       PagePart part;
       part.charts = {iops_chart(r), latency_chart(r), timeline_chart(r), overhead_chart(r)};
+      bool insn = false;
+      for (const auto& p : r.paths) insn |= p.instructions;
+      if (insn) part.charts.push_back(instructions_chart(r));
       for (bool first = true; next < doc.sections.size(); next++, first = false) {
         const Section& sec = doc.sections[next];
         if (sec.level == 1 && !first) break;

@@ -44,7 +44,7 @@ for i, r in enumerate(runs):
           "empty polls apart" if ins.get("empty_polls_separated") else "")
 check = [r for r in runs if r["path"] == "uq-poll-check"]
 ok = ok and all(r["instructions"]["marked_polls"] > 0 for r in check)
-ok = ok and d["ceiling"]["paths"] == ["ng-poll", "uq-poll"] and len(d["ceiling"]["runs"]) == 2
+ok = ok and d["ceiling"]["paths"] == ["ng-irq", "ng-poll"] and len(d["ceiling"]["runs"]) == 2
 sys.exit(0 if ok else 1)
 PY
 

@@ -102,6 +102,28 @@ TEST(Cli, CompareChecksPathsAndBaseline) {
   expect_usage(o, "listed twice");
 }
 
+TEST(Cli, CeilingRunsHaveTheirOwnDepthAndBatches) {
+  CliOptions o;
+  o.command = "compare";
+  o.paths = "ng-irq,ng-poll";
+  o.w.iodepth = 128;
+  o.w.submit_batch = o.w.complete_batch = 32;
+  o.ceiling_iodepth = 256;
+  expect_usage(o, "give --ceiling");
+  o.ceiling = "ng-poll,spdk";
+  expect_usage(o, "--ceiling spdk: unknown path");
+  o.ceiling = "ng-poll";
+  o.ceiling_batch = 64;
+  ASSERT_TRUE(validate_options(o).ok());
+  WorkloadOptions w = ceiling_workload(o);
+  EXPECT_EQ(w.iodepth, 256u);
+  EXPECT_EQ(w.submit_batch, 64u);
+  EXPECT_EQ(w.complete_batch, 64u);
+  // A batch larger than the depth is capped at it.
+  o.ceiling_iodepth = 16;
+  EXPECT_EQ(ceiling_workload(o).submit_batch, 16u);
+}
+
 TEST(Cli, ParsesSizes) {
   EXPECT_EQ(*parse_size("4k", "--bs"), 4096u);
   EXPECT_EQ(*parse_size("128KiB", "--bs"), 131072u);
@@ -182,7 +204,7 @@ TEST(Cli, ToolExitsTwoWithOneLineAndNoReport) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"run", "compare", "list"}) {
+  for (const char* sub : {"run", "compare", "list", "attach-windows"}) {
     Cmd r = run_tool(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
   }

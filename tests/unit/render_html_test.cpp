@@ -2,7 +2,10 @@
 
 #include <regex>
 
+#include <fmt/format.h>
+
 #include "html_page.h"
+#include "insn_windows.h"
 #include "report_test_util.h"
 #include "reporter.h"
 
@@ -32,6 +35,24 @@ TEST(RenderHtml, InlinesChartJsAndLoadsNothingFromOutside) {
   // One canvas per chart: IOPS, latency CDF, IOPS over time, overhead.
   EXPECT_EQ(test::count_of(*html, "<canvas"), 4u);
   EXPECT_NE(html->find("run with --probes"), std::string::npos);
+}
+
+// With instruction counts attached, a fifth chart shows them.
+TEST(RenderHtml, ChartsInstructionsWhenAttached) {
+  nlohmann::json doc = test::lab_report_json();
+  std::string text;
+  for (size_t i = 0; i < doc["runs"].size(); i++) text += fmt::format("window={} kernel=3000000 user=200000\n", i + 1);
+  auto f = parse_insn_windows(text);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+  auto data = report_from_json(doc, "lab-compare.json");
+  ASSERT_TRUE(data.ok());
+  auto html = create_reporter("html")->render({*data}, RenderOptions{""});
+  if (!html.ok() && html.error().message.find(chart_js_package) != std::string::npos)
+    GTEST_SKIP() << html.error().message;
+  ASSERT_TRUE(html.ok()) << html.error().message;
+  EXPECT_EQ(test::count_of(*html, "<canvas"), 5u);
+  EXPECT_NE(html->find("Guest instructions per I/O (TCG plugin)"), std::string::npos);
 }
 
 TEST(RenderHtml, MissingChartLibraryNamesThePackage) {
