@@ -36,7 +36,7 @@ const MetricDef metrics[] = {
     {"uq-empty-polls", "kernel empty-poll share (user queue)", false, false, true, 1, "",
      &PathAggregate::uq_empty_poll_share},
     {"uq-polls-per-io", "kernel polls per I/O (user queue)", false, false, true, 1, "", &PathAggregate::uq_polls_per_io},
-    {"kinsn-per-io", "kernel instructions per I/O", false, false, true, 1, "insn", &PathAggregate::kinsn_per_io},
+    {"kinsn-per-io", "kernel instructions per I/O", false, true, true, 1, "insn", &PathAggregate::kinsn_per_io},
     {"uinsn-per-io", "user instructions per I/O", false, false, true, 1, "insn", &PathAggregate::uinsn_per_io},
     {"useful-kinsn-per-io", "kernel instr/IO without empty polls", false, false, true, 1, "insn",
      &PathAggregate::useful_kinsn_per_io},

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "diff.h"
 #include "report_data.h"
 #include "report_test_util.h"
 
@@ -140,6 +141,41 @@ TEST(InsnWindows, ReattachingReplacesEarlierCounts) {
   f->windows.pop_back();
   EXPECT_FALSE(attach_insn_windows(doc, *f, "w").attached);
   for (const auto& r : doc["runs"]) EXPECT_FALSE(r.contains("instructions"));
+}
+
+}  // namespace
+}  // namespace qb
+
+namespace qb {
+namespace {
+
+// diff gates on kernel instructions per I/O when both reports carry them.
+TEST(InsnWindows, DiffGatesOnKernelInstructions) {
+  auto with_kernel = [](double per_io_ng_irq) {
+    json doc = test::lab_report_json();
+    std::string text;
+    unsigned i = 1;
+    for (const auto& r : doc["runs"]) {
+      double ios = r["ios"].get<double>();
+      text += fmt::format("window={} kernel={:.0f} user=0\n", i++, (r["path"] == "ng-irq" ? per_io_ng_irq : 3000) * ios);
+    }
+    auto f = parse_insn_windows(text);
+    EXPECT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+    auto d = report_from_json(doc, "x.json");
+    EXPECT_TRUE(d.ok());
+    return *d;
+  };
+  auto opts = parse_thresholds({});
+  ASSERT_TRUE(opts.ok());
+  DiffResult d = diff_reports(with_kernel(3000), with_kernel(3300), *opts);
+  bool flagged = false;
+  for (const auto* c : d.regressions())
+    flagged |= c->path == "ng-irq" && c->metric && std::string(c->metric->key) == "kinsn-per-io";
+  EXPECT_TRUE(flagged) << "10% more kernel instructions per I/O on ng-irq is a regression";
+  // Without counts on one side the metric is not compared.
+  DiffResult none = diff_reports(*report_from_json(test::lab_report_json(), "a.json"), with_kernel(3300), *opts);
+  for (const auto* c : none.regressions())
+    EXPECT_TRUE(!c->metric || std::string(c->metric->key) != "kinsn-per-io");
 }
 
 }  // namespace
