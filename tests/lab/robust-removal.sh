@@ -1,0 +1,81 @@
+#!/bin/bash
+# Description: removal of a controller whose user queues are in use, on the
+# debug kernel (KASAN, lockdep: any kernel report fails): PCIe hot removal
+# through QMP device_del with commands in flight and the queues mapped,
+# then device_add and use again; and removal through sysfs while a process
+# with an IORING_SETUP_DEFER_TASKRUN ring leaves its completions unreaped
+# (tests/guest/robust-removal.sh). This script plays the host's part: it
+# sends device_del and device_add when the guest asks. Prints the summary
+# line.
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+# robust_summary FILE: print "robust summary: faults injected N, survived N,
+# I/Os lost N, bad inputs tried N" from the guest's counters; fail when a
+# fault was not survived or an I/O was lost, or the guest left no summary.
+robust_summary() {
+	local line faults survived lost bad_inputs
+	line=$(cat "$1" 2>/dev/null)
+	if [ -z "$line" ]; then
+		echo "robust summary: none (the guest did not finish)"
+		fail "no robustness summary from the guest"
+		return
+	fi
+	faults=$(sed -n 's/.*faults=\([0-9]*\).*/\1/p' <<<"$line")
+	survived=$(sed -n 's/.*survived=\([0-9]*\).*/\1/p' <<<"$line")
+	lost=$(sed -n 's/.*lost=\([0-9]*\).*/\1/p' <<<"$line")
+	bad_inputs=$(sed -n 's/.*bad_inputs=\([0-9]*\).*/\1/p' <<<"$line")
+	echo "robust summary: faults injected ${faults:-?}, survived ${survived:-?}, I/Os lost ${lost:-?}, bad inputs tried ${bad_inputs:-?}"
+	[ "${lost:-1}" = 0 ] || fail "I/Os lost: ${lost:-?}"
+	[ "${faults:-x}" = "${survived:-y}" ] || fail "faults not survived: $((${faults:-0} - ${survived:-0}))"
+}
+
+# qmp SOCKET JSON: send one QMP command, print the reply (events skipped)
+qmp() {
+	python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile('rw')
+def reply():
+    while True:
+        m = json.loads(f.readline())
+        if 'event' not in m:
+            return m
+reply()
+f.write(json.dumps({'execute': 'qmp_capabilities'}) + '\n'); f.flush(); reply()
+f.write(sys.argv[2] + '\n'); f.flush()
+print(json.dumps(reply()))
+PY
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sock=$tmp/qmp.sock
+lab_vm --cpus 2 --timeout 900 --results "$tmp" --qmp "$sock" \
+	--nvme null,size=1G,latency-ns=5000000000 --nvme file,size=64M \
+	--append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
+	-- env QBENCH_BUILD="$build" "$top/tests/guest/robust-removal.sh" "$tmp" &
+vm=$!
+unplugged=0 replugged=0
+while kill -0 $vm 2>/dev/null; do
+	if [ $unplugged -eq 0 ] && [ -e "$tmp/unplug" ]; then
+		unplugged=1
+		echo "host: device_del nvme0: $(qmp "$sock" '{"execute":"device_del","arguments":{"id":"nvme0"}}')"
+	fi
+	if [ $replugged -eq 0 ] && [ -e "$tmp/replug" ]; then
+		# QEMU keeps the device until the guest has powered the slot off
+		for _ in $(seq 1 60); do
+			r=$(qmp "$sock" '{"execute":"device_add","arguments":{"driver":"nvme","id":"nvme0","bus":"rp0","serial":"qb0","drive":"nvmedrv0","max_ioqpairs":16,"msix_qsize":17}}')
+			case $r in *'"return"'*) break ;; esac
+			sleep 1
+		done
+		replugged=1
+		echo "host: device_add nvme0: $r"
+	fi
+	sleep 0.5
+done
+wait $vm
+status=$?
+if [ $status -eq 0 ]; then pass "removal with user queues in use (status 0)"; else fail "removal with user queues in use: status $status, expected 0"; fi
+robust_summary "$tmp/summary"
+done_testing
