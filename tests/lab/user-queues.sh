@@ -1,46 +1,62 @@
 #!/bin/bash
-# Description: the user queue patches. With user_irq_queues=0 and
-# user_poll_queues=0 the controller has the same queues and interrupts as
-# without the parameters and no user queue devices; with 1/1 the queue
-# devices carry data both ways (plain and registered buffers), fio's
-# io_uring_cmd engine runs read and write jobs on both, the CQ ring and
-# state page map read-only, backpressure fails the excess command, and
-# resets and removal with I/O in flight fail the commands without a kernel
-# report.
+# Description: the user queue patches. Several parameter combinations give
+# the right device nodes and sysfs attributes (0/0 is compared with the
+# unpatched kernel in uq-layout.sh); with 1/1 the queue devices carry data
+# both ways (plain and registered buffers), fio's io_uring_cmd engine runs
+# read and write jobs on both, the CQ ring and state page map read-only,
+# backpressure fails the excess command; three times the queue depth in
+# flight on both queues loses and corrupts nothing, the user-space pending
+# check agrees with thousands of completions, commands in flight when the
+# controller is gone complete with -EINTR, and resets and removal with I/O
+# in flight fail the commands without a kernel report.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-queues='ls /dev/nvme0uq* 2>/dev/null; grep -o "nvme0q[0-9]*" /proc/interrupts | sort; ls /sys/block/nvme0n1/mq | wc -l'
-lab_vm --results "$tmp" -- sh -c "{ $queues; } >$tmp/plain"
-lab_vm --results "$tmp" --append "nvme.user_irq_queues=0 nvme.user_poll_queues=0" -- sh -c "{ $queues; } >$tmp/zero"
-if [ -s "$tmp/plain" ] && cmp -s "$tmp/plain" "$tmp/zero"; then
-	pass "0/0: same interrupts and blk-mq queues as without the parameters, no user queue devices"
-else
-	fail "0/0 differs: $(diff "$tmp/plain" "$tmp/zero" 2>&1 | head -5)"
-fi
-
-# device nodes and sysfs types for several combinations of the parameters
-# (two guest CPUs: each parameter is limited to the number of CPUs)
+# device nodes and sysfs attributes for several combinations of the
+# parameters (two guest CPUs: each parameter is limited to the number of
+# CPUs): irq queues first, then poll queues, each with a distinct hardware
+# qid above blk-mq's, the controller's queue depth, and zeroed counters
+# shellcheck disable=SC2016 # expanded in the guest
+attrs='for d in /dev/nvme0uq*; do [ -c $d ] || continue; s=/sys/class/nvme-generic/$(basename $d)
+echo $(basename $d) $(cat $s/type) $(cat $s/qid) $(cat $s/depth) $(cat $s/submitted $s/completed $s/polls $s/empty_polls); done'
 for combo in "1 0" "0 2" "2 1"; do
+	# shellcheck disable=SC2086 # two numbers
 	set -- $combo
 	want=$( (i=0; while [ $i -lt $(($1 + $2)) ]; do
 		[ $i -lt "$1" ] && t=irq || t=poll; echo "nvme0uq$i $t"; i=$((i + 1)); done) )
+	rm -f "$tmp/combo"
 	lab_vm --cpus 2 --results "$tmp" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
-		sh -c "for d in /dev/nvme0uq*; do [ -c \$d ] && echo \$(basename \$d) \$(cat /sys/class/nvme-generic/\$(basename \$d)/type); done >$tmp/combo" ||
-		true
-	if [ "$(cat "$tmp/combo" 2>/dev/null)" = "$want" ]; then
+		sh -c "{ $attrs; } >$tmp/combo" || true
+	got=$(head -n $(($1 + $2)) "$tmp/combo" 2>/dev/null)
+	if [ "$(cut -d' ' -f1,2 <<<"$got")" = "$want" ]; then
 		pass "$1/$2: device nodes and sysfs types match"
 	else
-		fail "$1/$2: want '$want', got '$(cat "$tmp/combo" 2>/dev/null)'"
+		fail "$1/$2: want '$want', got '$got'"
+	fi
+	qids=$(cut -d' ' -f3 <<<"$got" | sort -un | grep -c '^[1-9]')
+	if [ "$qids" -eq $(($1 + $2)) ] && ! cut -d' ' -f4- <<<"$got" | grep -qv '^[0-9]* 0 0 0 0$' &&
+		[ "$(cut -d' ' -f4 <<<"$got" | sort -u | wc -l)" -eq 1 ]; then
+		pass "$1/$2: distinct qids, one depth ($(cut -d' ' -f4 <<<"$got" | head -n 1)), counters at zero"
+	else
+		fail "$1/$2: qid/depth/counters wrong: $got"
 	fi
 done
 
 expect_status 0 "user queues: devices, data, fio, mmap, backpressure" \
 	lab_vm --nvme file,size=64M --append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
-	-- "$top/tests/guest/user-queues.sh"
+	-- env QBENCH_BUILD="$build" "$top/tests/guest/user-queues.sh"
 expect_status 0 "user queues: reset and removal with I/O in flight" \
 	lab_vm --nvme file,size=64M --append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
-	-- "$top/tests/guest/user-queues-reset.sh"
+	-- env QBENCH_BUILD="$build" "$top/tests/guest/user-queues-reset.sh"
+# One boot, two controllers: nvme0 keeps data, nvme1 is a null namespace
+# whose commands take 1 s, so that reads are still in flight when it is
+# made to look gone and reset. A small queue depth (32) for the load test.
+# shellcheck disable=SC2016 # expanded in the guest
+expect_status 0 "user queues: 3x depth in flight, pending check, -EINTR when the controller is gone" \
+	lab_vm --nvme file,size=64M --nvme null,latency-ns=1000000000 \
+	--append "nvme.user_irq_queues=1 nvme.user_poll_queues=1 nvme.io_queue_depth=32" \
+	-- env QBENCH_BUILD="$build" sh -c 'r=0; "$1" nvme0 || r=1; "$2" nvme1 || r=1; exit $r' sh \
+	"$top/tests/guest/user-queues-load.sh" "$top/tests/guest/user-queues-eintr.sh"
 done_testing

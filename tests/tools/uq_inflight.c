@@ -4,11 +4,18 @@
  * are in flight (one that resets or removes the controller), and report how
  * each read completed.
  *
- * usage: uq_inflight [-i IRQDEV] [-p POLLDEV] [-x CMD] LBA_SIZE N
+ * usage: uq_inflight [-i IRQDEV] [-p POLLDEV] [-x CMD | -g CTRL] LBA_SIZE N
  *   -i IRQDEV   a user_irq queue (plain ring)
  *   -p POLLDEV  a user_poll queue (IOPOLL ring)
  *   -x CMD      shell command run once the reads are submitted; its exit
  *               status is printed
+ *   -g CTRL     once the reads are submitted, make controller CTRL
+ *               (/sys/class/nvme/nvmeX) look gone and reset it, from this
+ *               process so that it happens within milliseconds: clear
+ *               Memory Space Enable in its PCI command register (every
+ *               register then reads all ones, as after a surprise link
+ *               loss), then write 1 to its reset_controller, which returns
+ *               once the reset is done (the reset enables the device again)
  *
  * Submits N one-LBA reads on each queue given, runs CMD, then waits up to
  * 120 s for every completion and prints per queue
@@ -29,6 +36,36 @@ struct q {
 	unsigned int got, ok, eintr, other, early;
 	char *bufs;
 };
+
+/* -g: switch memory decoding off, then reset; 0 on success */
+static int gone_and_reset(const char *ctrl)
+{
+	char path[512];
+	uint16_t cmd;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/device/config", ctrl);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
+		perror(path);
+		return -1;
+	}
+	cmd &= ~2; /* PCI_COMMAND_MEMORY; the register is little endian, as x86 */
+	if (pwrite(fd, &cmd, 2, 4) != 2) {
+		perror(path);
+		ret = -1;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/reset_controller", ctrl);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		perror(path);
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
 
 static void harvest(struct q *q)
 {
@@ -55,12 +92,12 @@ int main(int argc, char **argv)
 {
 	struct q qs[2];
 	unsigned int lbs, n, i, nq = 0, j;
-	const char *cmd = NULL;
+	const char *cmd = NULL, *gone = NULL;
 	int opt, ret, all;
 	double t0;
 
 	memset(qs, 0, sizeof(qs));
-	while ((opt = getopt(argc, argv, "i:p:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:p:x:g:")) != -1) {
 		switch (opt) {
 		case 'i':
 		case 'p':
@@ -70,11 +107,12 @@ int main(int argc, char **argv)
 			qs[nq++].poll = opt == 'p';
 			break;
 		case 'x': cmd = optarg; break;
+		case 'g': gone = optarg; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind != 2 || !nq) {
-		fprintf(stderr, "usage: uq_inflight [-i IRQDEV] [-p POLLDEV] [-x CMD] LBA_SIZE N\n");
+		fprintf(stderr, "usage: uq_inflight [-i IRQDEV] [-p POLLDEV] [-x CMD | -g CTRL] LBA_SIZE N\n");
 		return 2;
 	}
 	lbs = strtoul(argv[optind], NULL, 0);
@@ -104,16 +142,19 @@ int main(int argc, char **argv)
 	}
 	printf("submitted %u on each queue\n", n);
 	fflush(stdout);
-	if (cmd) {
+	if (cmd || gone) {
+		double t1;
+
 		for (j = 0; j < nq; j++) {
 			harvest(&qs[j]);
 			qs[j].early = qs[j].got;
 		}
-		printf("running '%s' %.2f s after submitting\n", cmd, uq_now() - t0);
-		fflush(stdout);
-		ret = system(cmd);
-		printf("command exit status %d after %.2f s\n", WIFEXITED(ret) ? WEXITSTATUS(ret) : -1,
-		       uq_now() - t0);
+		t1 = uq_now() - t0;
+		ret = gone ? gone_and_reset(gone) : system(cmd);
+		if (!gone)
+			ret = WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
+		printf("%s %s: started %.3f s after submitting, status %d after %.2f s\n",
+		       gone ? "gone and reset" : "command", gone ? gone : cmd, t1, ret, uq_now() - t0);
 	}
 	do {
 		all = 1;
