@@ -74,8 +74,7 @@ reads_ok() {
 }
 # lost_from OUTPUT_FILE: add the "lost N" of uq_robust load lines
 lost_from() {
-	local n
-	while read -r n; do lost=$((lost + n)); done < <(sed -n 's/.* lost \([0-9]*\)$/\1/p' "$1")
+	lost=$((lost + $(sed -n 's/.* lost \([0-9]*\)$/\1/p' "$1" | awk '{ n += $1 } END { print n + 0 }')))
 }
 # wait_for PID SECONDS: its exit status, or 124 when it is still running
 # after SECONDS (a process stuck on commands that never complete)

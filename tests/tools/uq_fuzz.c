@@ -361,6 +361,45 @@ static int region_usable(struct dev *d, unsigned long long addr, unsigned long l
 }
 
 /*
+ * Cachelines of scratch that a command of the current batch may write: two
+ * commands in flight never let the device write the same memory (DMA-API
+ * debugging rightly warns about overlapping mappings for the device to
+ * write, whoever asks for them).
+ */
+static unsigned char claimed[SCRATCH_LEN / 64 / 8];
+
+static int claim(unsigned long long addr, unsigned long long len)
+{
+	unsigned long long s = (uintptr_t)scratch, a, first, last;
+
+	if (!len || addr < s || addr + len > s + SCRATCH_LEN)
+		return 1; /* not in scratch: the command cannot map it */
+	first = (addr - s) / 64;
+	last = (addr + len - 1 - s) / 64;
+	for (a = first; a <= last; a++)
+		if (claimed[a / 8] & (1u << (a % 8)))
+			return 0;
+	for (a = first; a <= last; a++)
+		claimed[a / 8] |= 1u << (a % 8);
+	return 1;
+}
+
+/* an address for the device to write len bytes to, not overlapping the batch */
+static unsigned long long pick_dest(struct dev *d, unsigned int len, int *region)
+{
+	unsigned long long a;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		a = pick_addr(d, len, region);
+		if (claim(a, len))
+			return a;
+	}
+	*region = R_HOLE;
+	return (uintptr_t)hole;
+}
+
+/*
  * Fill the next SQE of ring r at random: ring_kind 0 is the ring of queue
  * owner (IOPOLL when owner is a poll queue; buffers and files registered),
  * 1 a ring of 64-byte SQEs, 2 a ring without CQE32. d is the queue the
@@ -430,7 +469,8 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 			unsigned int l = chance(50) ? target->lbs : chance(50) ? pick_len(target) & 0xfffff : 0;
 			int u;
 
-			iv[i].iov_base = (void *)(uintptr_t)pick_addr(target, l, &region);
+			iv[i].iov_base = (void *)(uintptr_t)(dir == 2 ? pick_dest(target, l, &region) :
+							      pick_addr(target, l, &region));
 			iv[i].iov_len = l;
 			total += l;
 			if (!l)
@@ -453,7 +493,7 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		addr = 0;
 		len = 0;
 	} else {
-		addr = pick_addr(target, len, &region);
+		addr = dir == 2 ? pick_dest(target, len, &region) : pick_addr(target, len, &region);
 		if (len)
 			usable = region_usable(target, addr, len, dir == 1);
 	}
@@ -696,6 +736,7 @@ static void fuzz_commands(unsigned long long count)
 		}
 		if (n > count - done)
 			n = count - done;
+		memset(claimed, 0, sizeof(claimed));
 		for (i = 0; i < n; i++)
 			fuzz_sqe(r, kind, owner, d, i);
 		ret = io_uring_submit(r);

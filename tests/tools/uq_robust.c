@@ -895,7 +895,6 @@ static int cmd_churn(int argc, char **argv)
 	if (argc - optind != 3 || parse_uint(argv[optind + 1], &lbs) ||
 	    parse_uint(argv[optind + 2], &secs))
 		return 2;
-	buf = alloc_buf(4 * 4096);
 	end = now_s() + secs;
 	while (now_s() < end) {
 		int fd = open(argv[optind], O_RDWR), nsid, n, i, how;
@@ -910,6 +909,11 @@ static int cmd_churn(int argc, char **argv)
 		st = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
 		if (nsid <= 0 || ring_init(&ring, 8, poll, 0))
 			return 1;
+		/*
+		 * Fresh buffers: reads of a ring torn down in flight may still be
+		 * writing the old ones, which are then never freed.
+		 */
+		buf = alloc_buf(4 * 4096);
 		n = 1 + rand_r(&seed) % 4;
 		for (i = 0; i < n; i++)
 			passthru_prep(get_sqe(&ring), fd, 0, NVME_CMD_READ, nsid,
@@ -939,6 +943,7 @@ static int cmd_churn(int argc, char **argv)
 					printf("churn: unexpected result %d\n", cqe->res);
 				io_uring_cqe_seen(&ring, cqe);
 			}
+			free(buf);
 		} else {
 			torn++; /* tear the ring down with the reads in flight */
 		}
