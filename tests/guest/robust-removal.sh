@@ -35,7 +35,10 @@ hot_removed() {
 	touch "$res/unplug"
 	wait_gone "/dev/${c0}uq0" 40 && wait_gone "/sys/class/nvme/$c0" 20
 }
-if ! expect "QMP device_del removed $c0, its queue nodes gone" hot_removed; then
+if hot_removed; then
+	ok "QMP device_del removed $c0, its queue nodes gone"
+else
+	bad "QMP device_del did not remove $c0"
 	if ! dmesg | grep -q 'pciehp: Slot'; then
 		echo "note: no PCIe native hotplug in this guest (pciehp did not bind:" \
 			"$(dmesg | grep -o '_OSC: platform does not support.*' | head -1)); QEMU's q35 uses" \
