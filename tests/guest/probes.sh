@@ -1,10 +1,16 @@
 #!/bin/bash
-# Description: runs in a lab guest booted with nvme.poll_queues=1 and a null
-# namespace. `nvme-qbench compare --probes --probe-cost` over block-poll and
-# ng-poll reports the useless-poll ratio of nvme_poll on both paths,
-# blk_stat_add per I/O on the block path and none of blk_stat_add or the
-# blkg work on the ng path, the top kernel symbols of each path, unavailable
-# functions with a reason, and the probe cost. As an unprivileged user the
+# Description: runs in a lab guest booted with nvme.poll_queues=1
+# nvme.user_irq_queues=1 nvme.user_poll_queues=1 and a null namespace.
+# `nvme-qbench compare --probes --probe-cost` over block-poll and ng-poll
+# reports the useless-poll ratio of nvme_poll on both paths, blk_stat_add,
+# blk_mq_start_request and the poll chain per I/O on the block path and
+# none of blk_stat_add or the blkg work on the ng path, the top kernel
+# symbols of each path, unavailable functions with a reason (the RFC's
+# blk_mq_poll_classic is gone in 6.12), and the probe cost. `compare
+# --probes` over uq-irq, uq-poll and uq-poll-check shows none of the
+# block-layer functions or the blk-mq poll chain, nvme_uq_iopoll on the
+# poll paths only, and no I/O errors. probes/nvme_poll.bt runs live under
+# bpftrace during an ng-poll run and prints its counts. As an unprivileged user the
 # run prints one line and completes without probes; --probes=required then
 # exits 2.
 # Exit: 0 pass, 1 fail, 77 skip (no namespace or no poll queues).
@@ -18,11 +24,11 @@ fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
-work=(--device $dev --bs 512 --iodepth 32 --submit-batch 8 --complete-batch 8 --quiet)
+work=(--device "$dev" --bs 512 --iodepth 32 --submit-batch 8 --complete-batch 8 --quiet)
 "$qb" compare "${work[@]}" --paths block-poll,ng-poll --runtime 2 --rounds 1 --probes --probe-cost --json /tmp/p.json \
 	>/tmp/p.out 2>&1
 rc=$?
-[ $rc -eq 0 ] && ok "compare --probes --probe-cost exits 0" || { bad "compare --probes exits $rc"; cat /tmp/p.out; }
+if [ $rc -eq 0 ]; then ok "compare --probes --probe-cost exits 0"; else bad "compare --probes exits $rc"; cat /tmp/p.out; fi
 python3 - /tmp/p.json <<'PY' || fail=1
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -51,8 +57,12 @@ for path in paths:
     for f in paths[path]["functions"]:
         if not f["available"]:
             check(bool(f["note"]), f"{path}: {f['name']} unavailable with a reason: {f['note']}")
-b = fn("block-poll", "blk_stat_add")
-check(b.get("calls_per_io", 0) > 0, f"block-poll: blk_stat_add {b.get('calls_per_io')} per I/O > 0")
+for name in ("blk_stat_add", "blk_mq_start_request", "bio_poll", "nvme_poll"):
+    b = fn("block-poll", name)
+    check(b.get("calls_per_io", 0) > 0, f"block-poll: {name} {b.get('calls_per_io')} per I/O > 0")
+f = fn("block-poll", "blk_mq_poll_classic")
+check(f and not f.get("available") and bool(f.get("note")),
+      f"a function missing on this kernel is unavailable with a reason, not an error: blk_mq_poll_classic: {f.get('note')}")
 for name in ("blk_stat_add", "bio_associate_blkg_from_css", "blkg_lookup_create", "blk_cgroup_bio_start"):
     f = fn("ng-poll", name)
     check(not f.get("available") or f.get("calls") == 0,
@@ -63,22 +73,112 @@ runs = [x for x in r["runs"] if "probes" in x]
 check(len(runs) == 2 and len(r["runs"]) == 4, f"2 of 4 runs carry probes (cost runs without)")
 sys.exit(1 if bad else 0)
 PY
-grep -q "^top kernel symbols, block-poll" /tmp/p.out && ok "text report lists top symbols" || bad "no top symbols in the text"
+if grep -q "^top kernel symbols, block-poll" /tmp/p.out; then ok "text report lists top symbols"; else bad "no top symbols in the text"; fi
+
+# The user queue paths (boot with nvme.user_irq_queues=1
+# nvme.user_poll_queues=1): none of the block layer's per-I/O work and none
+# of the blk-mq poll chain, only the user queue's own poll function.
+if [ -c /dev/nvme0uq0 ] && [ -c /dev/nvme0uq1 ]; then
+	"$qb" compare "${work[@]}" --paths uq-irq,uq-poll,uq-poll-check --runtime 2 --rounds 1 --probes \
+		--json /tmp/uq.json >/tmp/uq.out 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "compare --probes over the uq paths exits 0"; else bad "uq compare --probes exits $rc"; cat /tmp/uq.out; fi
+	python3 - /tmp/uq.json <<'PY' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = 0
+def check(cond, what):
+    global bad
+    print(("ok: " if cond else "FAIL: ") + what)
+    bad |= not cond
+p = r.get("probes") or {}
+check(p.get("status") == "on", f"probes status on (got {p.get('status')}: {p.get('message')})")
+paths = {x["path"]: x for x in p.get("paths", [])}
+check(set(paths) == {"uq-irq", "uq-poll", "uq-poll-check"}, f"probe figures for the uq paths (got {sorted(paths)})")
+for run in r.get("runs", []):
+    # a command left unreaped until the user queue timeout shows as EINTR/EIO errors
+    check(run.get("error_count", 0) == 0 and run.get("ios", 0) > 0,
+          f"{run['path']}: {run.get('ios')} I/Os, {run.get('error_count')} errors {run.get('errors') or ''}")
+def fn(path, name):
+    for f in paths.get(path, {}).get("functions", []):
+        if f["name"] == name:
+            return f
+    return {}
+block = ("blk_mq_start_request", "blk_stat_add", "bio_associate_blkg", "bio_associate_blkg_from_css",
+         "blkg_lookup_create", "blk_cgroup_bio_start", "__rq_qos_issue",
+         "nvme_poll", "nvme_poll_cq", "blk_rq_poll", "bio_poll", "blk_mq_poll_classic",
+         "nvme_ns_chr_uring_cmd_iopoll")
+for path in paths:
+    ios = paths[path].get("ios")
+    called = [f"{n} {fn(path, n).get('calls')}" for n in block if fn(path, n).get("calls")]
+    check(not called, f"{path}: no block-layer or blk-mq poll calls over {ios} I/Os ({', '.join(called) or 'all 0 or unavailable'})")
+    f = fn(path, "nvme_uq_iopoll")
+    if path == "uq-irq":
+        check(f.get("available") and f.get("calls") == 0, f"{path}: nvme_uq_iopoll not called ({f.get('calls')})")
+    else:
+        check(f.get("available") and f.get("calls", 0) > 0,
+              f"{path}: nvme_uq_iopoll {f.get('calls_per_io')} per I/O, useless ratio {f.get('useless_ratio')}")
+sys.exit(1 if bad else 0)
+PY
+else
+	bad "no user queues /dev/nvme0uq0 and /dev/nvme0uq1 (boot with nvme.user_irq_queues=1 nvme.user_poll_queues=1)"
+fi
+
+# probes/nvme_poll.bt live, the RFC's script: bpftrace compiles and attaches
+# it (about a minute under TCG: allow 240 s), counts nvme_poll returns while
+# ng-poll runs, and prints the counts on SIGINT.
+bt=$(cd "$(dirname "$0")/../.." && pwd)/probes/nvme_poll.bt
+if command -v bpftrace >/dev/null; then
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing
+	start=$SECONDS
+	bpftrace "$bt" >/tmp/bt.out 2>&1 &
+	btpid=$!
+	while ! grep -q "^Counting nvme_poll" /tmp/bt.out && kill -0 $btpid 2>/dev/null &&
+		[ $((SECONDS - start)) -lt 240 ]; do
+		sleep 1
+	done
+	if grep -q "^Counting nvme_poll" /tmp/bt.out; then
+		ok "bpftrace attached $bt after $((SECONDS - start)) s"
+		"$qb" run "${work[@]}" --path ng-poll --runtime 3 >/dev/null 2>&1 || bad "ng-poll run under bpftrace"
+	fi
+	kill -INT $btpid 2>/dev/null
+	wait $btpid
+	rc=$?
+	line=$(grep "^nvme_poll: " /tmp/bt.out)
+	if [ $rc -eq 0 ] && [[ $line =~ ^nvme_poll:\ ([0-9]+)\ found\ nothing,\ ([0-9]+)\ found\ completions$ ]] &&
+		[ "${BASH_REMATCH[2]}" -gt 0 ]; then
+		ok "nvme_poll.bt live: $line"
+	else
+		bad "nvme_poll.bt live (status $rc): $(head -c 2000 /tmp/bt.out)"
+	fi
+else
+	bad "bpftrace is not installed (scripts/setup.sh installs it)"
+fi
 
 # No privilege: one line, the run completes without probes.
 chmod 666 $dev
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 "${nobody[@]}" "$qb" run "${work[@]}" --path block-irq --runtime 1 --probes --json /tmp/np.json >/tmp/np.out 2>/tmp/np.err
 rc=$?
-[ $rc -eq 0 ] && ok "unprivileged run --probes exits 0" || { bad "unprivileged run exits $rc"; cat /tmp/np.err; }
+if [ $rc -eq 0 ]; then ok "unprivileged run --probes exits 0"; else bad "unprivileged run exits $rc"; cat /tmp/np.err; fi
 n=$(grep -c "^probes: off: no privilege for BPF tracing" /tmp/np.err)
-[ "$n" = 1 ] && [ "$(grep -c . /tmp/np.err)" = 1 ] && ok "one line: $(cat /tmp/np.err)" ||
+if [ "$n" = 1 ] && [ "$(grep -c . /tmp/np.err)" = 1 ]; then
+	ok "one line: $(cat /tmp/np.err)"
+else
 	bad "expected one 'probes: off' line on stderr, got: $(cat /tmp/np.err)"
-python3 -c 'import json,sys; p=json.load(open("/tmp/np.json"))["probes"]; sys.exit(p["status"]!="unavailable" or not p["message"])' &&
-	ok "report says probes unavailable" || bad "report does not record the unavailable probes"
+fi
+if python3 -c 'import json,sys; p=json.load(open("/tmp/np.json"))["probes"]; sys.exit(p["status"]!="unavailable" or not p["message"])'; then
+	ok "report says probes unavailable"
+else
+	bad "report does not record the unavailable probes"
+fi
 "${nobody[@]}" "$qb" run "${work[@]}" --path block-irq --runtime 1 --probes=required >/tmp/nr.out 2>/tmp/nr.err
 rc=$?
-[ $rc -eq 2 ] && grep -q "^nvme-qbench: --probes=required: no privilege" /tmp/nr.err &&
-	ok "--probes=required without privilege exits 2: $(cat /tmp/nr.err)" || bad "--probes=required: status $rc, $(cat /tmp/nr.err)"
+if [ $rc -eq 2 ] && grep -q "^nvme-qbench: --probes=required: no privilege" /tmp/nr.err; then
+	ok "--probes=required without privilege exits 2: $(cat /tmp/nr.err)"
+else
+	bad "--probes=required: status $rc, $(cat /tmp/nr.err)"
+fi
 chmod 660 $dev
 exit $fail
