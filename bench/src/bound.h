@@ -24,6 +24,9 @@ struct BoundInput {
   double ceiling = 0;           // the device's ceiling; 0: not measured
   bool ceiling_confirmed = false;  // the run that set it was itself shown device-bound
   double empty_poll_share = -1;  // kernel polls that found nothing / polls; -1 unknown
+  // The path waits for completions by spinning in user space (the pending
+  // check on the mapped CQ): its busy time includes waiting.
+  bool spins_in_user_space = false;
 };
 
 struct BoundVerdict {

@@ -316,24 +316,21 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
   return a;
 }
 
-// Each measured path's median IOPS and each ceiling run's: the highest is
-// the ceiling. It is confirmed when that path or run showed by itself that
-// it waited on the device.
-CeilingInfo find_ceiling(const std::vector<PathAggregate>& paths, const std::vector<PathAggregate>& ceiling_runs,
-                         const std::string& ceiling_config, const BoundLimits& lim) {
+// Every run, measured or ceiling run, is a lower bound of what the device
+// serves: the highest IOPS of any is the ceiling. It is confirmed when that
+// run showed by itself that it waited on the device.
+CeilingInfo find_ceiling(std::vector<CeilingInfo::Candidate> candidates, const std::string& ceiling_config,
+                         const BoundLimits& lim) {
   CeilingInfo c;
-  auto add = [&c](const PathAggregate& p, bool ceiling_run, const std::string& label) {
-    c.candidates.push_back(CeilingInfo::Candidate{label, p.iops, p.cpu_busy.median, empty_share_of(p), ceiling_run});
-  };
   c.ceiling_runs = ceiling_config;
-  for (const auto& p : ceiling_runs) add(p, true, p.path);
-  for (const auto& p : paths) add(p, false, p.path);
+  c.candidates = std::move(candidates);
   const CeilingInfo::Candidate* top = nullptr;
   for (const auto& k : c.candidates)
-    if (!top || k.iops.median > top->iops.median) top = &k;
-  if (!top || top->iops.median <= 0) return c;
-  c.iops = top->iops.median;
-  c.source = top->ceiling_run ? fmt::format("the {} ceiling run ({})", top->label, ceiling_config) : top->label;
+    if (!top || k.iops > top->iops) top = &k;
+  if (!top || top->iops <= 0) return c;
+  c.iops = top->iops;
+  c.source = top->ceiling_run ? fmt::format("the {} ceiling run of round {} ({})", top->path, top->round, ceiling_config)
+                              : fmt::format("{}, round {}", top->path, top->round);
   if (top->busy <= lim.busy_device) {
     c.confirmed = true;
     c.evidence = fmt::format("its thread was busy {:.2f} (<= {:.2f}): it waited on the device", top->busy, lim.busy_device);
@@ -350,8 +347,15 @@ CeilingInfo find_ceiling(const std::vector<PathAggregate>& paths, const std::vec
   return c;
 }
 
-BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c) {
-  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share};
+// A run's empty-poll share: the user queue's counters, else the probes'.
+double run_empty_share(const RunFacts& f) {
+  return f.uq_empty_share >= 0 ? f.uq_empty_share : f.has_probes ? f.useless : -1;
+}
+
+// spins: the path marked its kernel polls for the instruction counter,
+// which only a path that first checks the mapped CQ in user space does.
+BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins) {
+  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share, spins};
 }
 
 }  // namespace
@@ -481,39 +485,40 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
     by_path[path].push_back(read_run(rd, runs[i], where));
     in_order.push_back(RunRef{path, static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1)), by_path[path].back()});
   }
-  // compare --ceiling: its runs, by path, apart from the measured paths.
-  std::vector<PathAggregate> ceiling_aggs;
+  // compare --ceiling: its runs, apart from the measured paths.
+  std::vector<CeilingInfo::Candidate> candidates;
   std::string ceiling_config;
   if (doc.contains("ceiling") && doc["ceiling"].is_object()) {
     const json& c = doc["ceiling"];
     ceiling_config = fmt::format("iodepth {}, batches {}/{}", Reader::opt_str(c, "iodepth", "?"),
                                  Reader::opt_str(c, "submit_batch", "?"), Reader::opt_str(c, "complete_batch", "?"));
-    std::vector<std::string> corder;
-    std::map<std::string, std::vector<RunFacts>> cby;
-    std::map<std::string, bool> cpoll;
     const json& cruns = rd.arr(c, "runs", "ceiling");
     for (size_t i = 0; i < cruns.size(); i++) {
       std::string where = fmt::format("ceiling.runs[{}]", i);
       std::string path = rd.str(cruns[i], "path", where);
-      cpoll[path] = rd.flag(cruns[i], "poll", where);
-      if (!cby.count(path)) corder.push_back(path);
-      cby[path].push_back(read_run(rd, cruns[i], where));
+      RunFacts f = read_run(rd, cruns[i], where);
+      candidates.push_back(CeilingInfo::Candidate{path, static_cast<unsigned>(Reader::opt_num(cruns[i], "round", 1)),
+                                                  f.iops, f.busy, run_empty_share(f), true});
     }
-    for (const auto& p : corder) ceiling_aggs.push_back(aggregate(p, cpoll[p], cby[p]));
   }
   if (!rd.ok()) return rd.error();
+  for (const auto& r : in_order)
+    candidates.push_back(CeilingInfo::Candidate{r.path, r.round, r.facts.iops, r.facts.busy, run_empty_share(r.facts), false});
   for (const auto& p : order) d.paths.push_back(aggregate(p, poll[p], by_path[p]));
   const BoundLimits lim;
-  d.ceiling = find_ceiling(d.paths, ceiling_aggs, ceiling_config, lim);
+  d.ceiling = find_ceiling(std::move(candidates), ceiling_config, lim);
   for (auto& p : d.paths) {
-    BoundVerdict v = classify_bound(bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling), lim);
+    BoundVerdict v = classify_bound(
+        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, p.empty_polls_separated), lim);
     p.bound = v.bound;
     p.bound_reason = v.reason;
   }
   for (const auto& r : in_order) {
-    double share = r.facts.uq_empty_share >= 0 ? r.facts.uq_empty_share : r.facts.has_probes ? r.facts.useless : -1;
+    double share = run_empty_share(r.facts);
     d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.iops, r.facts.busy, share,
-                                    classify_bound(bound_input(poll[r.path], r.facts.busy, r.facts.iops, share, d.ceiling), lim)});
+                                    classify_bound(bound_input(poll[r.path], r.facts.busy, r.facts.iops, share, d.ceiling,
+                                                               r.facts.empty_kinsn >= 0),
+                                                   lim)});
   }
   if (doc.contains("instructions") && doc["instructions"].is_object()) {
     d.insn_status = Reader::opt_str(doc["instructions"], "status");

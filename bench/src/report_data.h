@@ -68,21 +68,21 @@ struct RunBound {
   BoundVerdict verdict;
 };
 
-// The emulated device's ceiling: the highest median IOPS in the report,
-// over the measured paths and the ceiling runs (compare --ceiling).
+// The emulated device's ceiling: the highest IOPS of any run in the report,
+// measured path or ceiling run (compare --ceiling).
 struct CeilingInfo {
   double iops = 0;  // 0: no I/O at all
-  std::string source;  // which path or ceiling run set it
-  std::string ceiling_runs;  // the ceiling runs' settings ("iodepth 256, batches 64/64"); empty without
+  std::string source;  // which run set it
   bool confirmed = false;  // that run was device-bound by busy or empty polls
   std::string evidence;
+  std::string ceiling_runs;  // the ceiling runs' settings ("iodepth 256, batches 64/64"); empty without
   struct Candidate {
-    std::string label;  // the path
-    Summary iops;
-    double busy = 0, empty_poll_share = -1;
+    std::string path;
+    unsigned round = 0;
+    double iops = 0, busy = 0, empty_poll_share = -1;
     bool ceiling_run = false;
   };
-  std::vector<Candidate> candidates;
+  std::vector<Candidate> candidates;  // every run: ceiling runs first
 };
 
 struct ReportData {

@@ -172,15 +172,16 @@ Section bound_section(const ReportData& r) {
   Section s{2, "Device ceiling; CPU-bound or device-bound", {}};
   const MetricDef& iops = *find_metric("iops");
   if (r.ceiling.iops > 0)
-    s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, set by {}; {} ({}).", format_si(r.ceiling.iops),
+    s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, the highest of any run, set by {}; {} ({}).",
+                                         format_si(r.ceiling.iops),
                                          r.ceiling.source, r.ceiling.confirmed ? "confirmed" : "a lower bound",
                                          r.ceiling.evidence)}));
   else
     s.blocks.push_back(text({"Ceiling: not measured (no I/O)."}));
-  Table c{{"ceiling candidate", "IOPS", "spread", "busy", "empty polls"}, {}};
+  Table c{{"ceiling run", "IOPS", "busy", "empty polls"}, {}};
   for (const auto& k : r.ceiling.candidates)
     if (k.ceiling_run)
-      c.rows.push_back({k.label, format_metric(iops, k.iops.median), format_percent(k.iops.spread),
+      c.rows.push_back({fmt::format("{} #{}", k.path, k.round), format_metric(iops, k.iops),
                         fmt::format("{:.2f}", k.busy), share_or_dash(k.empty_poll_share)});
   if (!c.rows.empty()) {
     s.blocks.push_back(text({fmt::format("Ceiling runs (compare --ceiling, {}), first in every round:",
