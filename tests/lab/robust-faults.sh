@@ -30,7 +30,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 expect_status 0 "user queues survive injected errors, resets, timeouts and removal" \
-	lab_vm --cpus 2 --timeout 900 --results "$tmp" \
+	lab_vm --cpus 2 --timeout 1500 --results "$tmp" \
 	--nvme blkdebug,size=64M,inject=read:1000,inject=write:2000 \
 	--nvme null,size=1G,latency-ns=5000000000 \
 	--append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
