@@ -63,7 +63,7 @@ done
 echo "== building nvme-qbench" >&2
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(--target nvme-qbench)
-[ "$insn" -eq 0 ] || targets+=(--target insn_window)
+[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
 cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
 qb=$build/bench/nvme-qbench
 echo "== lab kernel" >&2
@@ -91,8 +91,13 @@ fi
 plugin_opts=()
 windows=$out/insn-windows.txt
 rm -f "$windows"
+# The instruction profile: kernel instructions per function over the same
+# windows, to show where each path's cost goes.
+profile=$out/insn-profile.raw
+rm -f "$profile"
 if [ "$insn" -eq 1 ]; then
-	plugin_opts=(--plugin "$build/tcg-plugin/insn_window.so,out=$windows")
+	plugin_opts=(--plugin "$build/tcg-plugin/insn_window.so,out=$windows"
+		--plugin "$build/tcg-plugin/insn_profile.so,out=$profile")
 fi
 echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
 # One poll queue (the driver caps poll_queues at the CPU count; the lab has
@@ -122,12 +127,18 @@ if [ "$insn" -eq 1 ]; then
 	else
 		echo "bench: the TCG plugin wrote no windows: no instruction counts" >&2
 	fi
+	if [ -f "$profile" ]; then
+		"$here/insn-profile" --map "$(dirname "$kernel")/System.map" --report "$out/compare.json" \
+			--top 25 "$profile" >"$out/insn-profile.txt" ||
+			echo "bench: no instruction profile (see above)" >&2
+		rm -f "$profile"
+	fi
 fi
 "$qb" report "$out/compare.json" --format markdown -o "$out/report.md"
 "$qb" report "$out/compare.json" --format html -o "$out/report.html"
 "$qb" report "$out/compare.json" --format text -o "$out/report.txt"
 "$qb" report "$out/compare.json" --format json -o "$out/analysis.json"
 cat "$out/report.txt"
-echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt)" >&2
+echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt, insn-profile.txt)" >&2
 [ "$status" -eq 0 ] || echo "bench: the run saw I/O errors; see the reports" >&2
 exit "$status"
