@@ -24,9 +24,9 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
   --paths LIST  paths to compare (default: block-irq,ng-irq,uq-irq,block-poll,
                 ng-poll,uq-poll,uq-poll-check,psync)
   --probes      also count polls and block-layer calls and profile each
-                path with the BPF probes (--probes --probe-cost); known
-                problem: with probes attached, the uq-poll path can leave a
-                command unreaped until the timeout resets the controller
+                path with the BPF probes (--probes --probe-cost: each path
+                runs with probes on and off, side by side; the probes' own
+                kernel instructions land in the probed runs)
   --ceiling LIST  paths run first in every round, deeper and in larger
                 batches, to measure the emulated device's ceiling (default:
                 ng-irq,ng-poll at iodepth 256 and batches of 64, those the
