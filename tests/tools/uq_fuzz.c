@@ -370,16 +370,21 @@ static unsigned char claimed[SCRATCH_LEN / 64 / 8];
 
 static int claim(unsigned long long addr, unsigned long long len)
 {
-	unsigned long long s = (uintptr_t)scratch, a, first, last;
+	unsigned long long s = (uintptr_t)scratch, e = s + SCRATCH_LEN, lo, hi, a;
 
-	if (!len || addr < s || addr + len > s + SCRATCH_LEN)
-		return 1; /* not in scratch: the command cannot map it */
-	first = (addr - s) / 64;
-	last = (addr + len - 1 - s) / 64;
-	for (a = first; a <= last; a++)
+	/*
+	 * Only the part inside scratch counts, but it does count when the
+	 * transfer runs on into the guard pages: the pages before the guard
+	 * are mapped for DMA before the command fails.
+	 */
+	if (!len || len > ~0ULL - addr || addr >= e || addr + len <= s)
+		return 1;
+	lo = (addr < s ? s : addr) - s;
+	hi = (addr + len > e ? e : addr + len) - s;
+	for (a = lo / 64; a <= (hi - 1) / 64; a++)
 		if (claimed[a / 8] & (1u << (a % 8)))
 			return 0;
-	for (a = first; a <= last; a++)
+	for (a = lo / 64; a <= (hi - 1) / 64; a++)
 		claimed[a / 8] |= 1u << (a % 8);
 	return 1;
 }
