@@ -253,7 +253,13 @@ double empty_share_of(const PathAggregate& a) {
   return -1;
 }
 
-PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& runs) {
+PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& all_runs) {
+  // With --probe-cost a path runs with probes on and off: its performance
+  // and instruction figures come from the runs without probes (whose own
+  // kernel work would otherwise count), the probe figures from the others.
+  std::vector<RunFacts> runs, probed;
+  for (const auto& r : all_runs) (r.has_probes ? probed : runs).push_back(r);
+  if (runs.empty()) runs = probed;
   PathAggregate a;
   a.path = path;
   a.poll = poll;
@@ -270,10 +276,10 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
   a.cpu_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr + r.sys; });
   a.cpu_busy = over(runs, [](const RunFacts& r) { return r.busy; });
   a.empty_reap_ratio = over(runs, [](const RunFacts& r) { return r.empty; });
-  a.probes = std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.has_probes; });
+  a.probes = !probed.empty();
   if (a.probes) {
     std::vector<double> useless, calls;
-    for (const auto& r : runs) {
+    for (const auto& r : probed) {
       if (r.useless >= 0) useless.push_back(r.useless);
       if (r.block_calls >= 0) calls.push_back(r.block_calls);
       if (!r.poll_function.empty()) a.poll_function = r.poll_function;
@@ -281,17 +287,17 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
     a.useless_poll_ratio = summarize(useless);  // n == 0: no poll function ran
     a.block_calls_per_io = summarize(calls);
     std::map<std::string, double> shares;
-    for (const auto& r : runs)
-      for (const auto& s : r.symbols) shares[s.symbol] += s.share / static_cast<double>(runs.size());
+    for (const auto& r : probed)
+      for (const auto& s : r.symbols) shares[s.symbol] += s.share / static_cast<double>(probed.size());
     for (const auto& [sym, share] : shares) a.top_symbols.push_back(SymbolShare{sym, share});
     std::sort(a.top_symbols.begin(), a.top_symbols.end(),
               [](const SymbolShare& x, const SymbolShare& y) { return x.share > y.share; });
   }
-  for (const auto& r : runs) {
+  for (const auto& r : all_runs) {
     a.errors += r.errors;
     a.interrupted |= r.interrupted;
-    a.iops_series.push_back(r.series);
   }
+  for (const auto& r : runs) a.iops_series.push_back(r.series);
   a.ios_per_cpu_s = over(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; });
   a.uq_empty_poll_share = over_measured(runs, [](const RunFacts& r) { return r.uq_empty_share; });
   a.uq_polls_per_io = over_measured(runs, [](const RunFacts& r) { return r.uq_polls_per_io; });
@@ -309,7 +315,7 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
   }
   if (a.probes) {
     std::map<std::string, std::vector<double>> calls;
-    for (const auto& r : runs)
+    for (const auto& r : probed)
       for (const auto& [fn, v] : r.calls_per_io) calls[fn].push_back(v);
     for (const auto& [fn, v] : calls) a.function_calls_per_io[fn] = summarize(v);
   }

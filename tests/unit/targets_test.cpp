@@ -139,6 +139,33 @@ TEST(Targets, BlockLayerCallsOnUserQueuesFromTheProbes) {
   EXPECT_NE(dirty.verdict.find("uq-irq blk_mq_start_request 1.000/IO"), std::string::npos) << dirty.verdict;
 }
 
+// --probe-cost: every path runs with probes on and off. The probe figures
+// come from the probed runs, the instruction counts from the others (the
+// probes' own kernel work would inflate them).
+TEST(Targets, ProbeCostRunsSplitProbeAndPerformanceFigures) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 0);
+  json probed = json::array();
+  for (auto r : doc["runs"]) {
+    auto& in = r["instructions"];  // the probes' own kernel work
+    in["kernel"] = in["kernel"].get<double>() * 10;
+    in["kernel_per_io"] = in["kernel_per_io"].get<double>() * 10;
+    in["useful_kernel_per_io"] = in["useful_kernel_per_io"].get<double>() * 10;
+    r["probes"] = json{{"window_s", 3.0},
+                       {"ios", r["ios"]},
+                       {"functions",
+                        {{{"name", "blk_stat_add"}, {"kind", "call"}, {"available", true}, {"calls", 0},
+                          {"calls_per_io", 0.0}}}},
+                       {"profile", {{"available", false}}}};
+    probed.push_back(r);
+  }
+  for (auto& r : probed) doc["runs"].push_back(r);
+  auto t = targets_of(doc);
+  EXPECT_EQ(t[2].status, TargetStatus::met) << t[2].verdict;
+  EXPECT_EQ(t[2].measured, "1900");
+  EXPECT_EQ(t[5].status, TargetStatus::met) << t[5].verdict;
+}
+
 TEST(Targets, TheReportShowsThem) {
   json doc = with_uq_paths(0.4, 1000, 20);
   attach(doc, 3400, 1900, 1200, 800);
