@@ -24,6 +24,15 @@ if ! c0=$(wait_ctrl qb0) || ! c1=$(wait_ctrl qb1); then
 fi
 echo "qb0 is $c0, qb1 is $c1"
 
+# Not run unless QBENCH_QMP_REMOVAL=1: on 6.12, pciehp's own removal path
+# takes a lockdep report (reset_lock against pci_rescan_remove_lock), which
+# fails the run whatever the driver does, and the in-flight expectations
+# below do not yet match QEMU, which completes the commands as the
+# controller shuts down. It is an open item, and says so in the output.
+if [ "${QBENCH_QMP_REMOVAL:-0}" != 1 ]; then
+	echo "NOT RUN: PCIe hot removal (QMP device_del) of $c0; set QBENCH_QMP_REMOVAL=1 (open item)"
+	touch "$res/no-qmp"
+else
 echo "== PCIe hot removal (QMP device_del) of $c0 with commands in flight"
 rm -f /tmp/ready-i /tmp/ready-p
 "$robust" hold -r -e "/dev/${c0}uq0" 512 8 /tmp/ready-i >/tmp/hold-i 2>&1 &
@@ -60,6 +69,7 @@ replugged() {
 }
 fault "hot removal with I/O in flight: commands failed, later calls and mappings safe; plugged back, $c0 reads" \
 	replugged
+fi
 
 echo "== removal of $c1 while a DEFER_TASKRUN ring holds unreaped completions"
 bdf=$(basename "$(readlink -f "/sys/class/nvme/$c1/device")")
@@ -79,8 +89,9 @@ deferred() {
 	[ "$took" -le 20 ] && [ "$sd" -eq 0 ] || return 1
 	echo 1 >/sys/bus/pci/rescan
 	local c
+	# the name may differ: instance numbers are reused
 	c=$(wait_ctrl qb1 60) || return 1
-	[ "$c" = "$c1" ] && reads_ok "$c"
+	reads_ok "$c"
 }
 fault "removal does not wait for a process that does not reap (took $took s, at most 20); rescan brings $c1 back" \
 	deferred
