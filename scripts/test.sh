@@ -15,6 +15,9 @@ Without options, runs the unit tests and then the lab tests.
   --unit            only the unit tests (ctest)
   --lab             only the lab tests
   --only PATTERN    only the lab tests whose file name matches PATTERN (grep -E)
+  --jobs N          run N lab tests at a time (default 2 on a machine with
+                    2 or more CPUs, else 1: each guest is mostly one TCG
+                    thread); each test's output is printed whole as it ends
   --flavor F        kernel flavor the lab tests boot (default: debug, with
                     KASAN and lockdep)
   --build DIR       CMake build folder (default: build)
@@ -25,11 +28,16 @@ EOF
 }
 
 run_unit=1 run_lab=1 only='' flavor=debug build=$top/build
+jobs=$(($(nproc) >= 2 ? 2 : 1))
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit) run_lab=0; shift ;;
 	--lab) run_unit=0; shift ;;
 	--only) only=${2:?--only needs a pattern}; shift 2 ;;
+	--jobs)
+		jobs=${2:?--jobs needs a number}
+		[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: --jobs takes a number from 1 up, not '$jobs'" >&2; exit 2; }
+		shift 2 ;;
 	--flavor) flavor=${2:?--flavor needs lab or debug}; shift 2 ;;
 	--build) build=${2:?--build needs a folder}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
@@ -94,17 +102,38 @@ if [ "$run_lab" -eq 1 ]; then
 		record 1 "kernel build ($flavor)"
 		summary
 	fi
-	echo "== lab tests (QEMU, $flavor kernel)"
+	echo "== lab tests (QEMU, $flavor kernel, $jobs at a time)"
+	logs=$(mktemp -d "${TMPDIR:-/tmp}/qbench-tests.XXXXXX")
+	# run_test NAME SCRIPT: output to $logs/NAME, "STATUS SECONDS" to NAME.status
+	run_test() {
+		local start status
+		start=$(date +%s)
+		QBENCH_FLAVOR=$flavor QBENCH_BUILD=$build timeout -k 10 1800 "$2" >"$logs/$1" 2>&1
+		status=$?
+		echo "$status $(($(date +%s) - start))" >"$logs/$1.status"
+	}
+	declare -A running=()	# pid -> test name
+	# finish_one: wait for a running test to end, print its output, record it
+	finish_one() {
+		local pid name status secs
+		wait -n -p pid "${!running[@]}"
+		name=${running[$pid]}
+		unset "running[$pid]"
+		echo "-- $name"
+		cat "$logs/$name"
+		read -r status secs <"$logs/$name.status" || { status=1 secs='?'; }
+		echo "-- $name: $(case $status in 0) echo pass ;; 77) echo skip ;; *) echo "FAIL ($status)" ;; esac) in $secs s"
+		record "$status" "$name"
+	}
 	for t in "$top"/tests/lab/*.sh; do
 		name=$(basename "$t" .sh)
 		[ "$name" != lib ] || continue
 		[ -z "$only" ] || grep -qE -- "$only" <<<"$name" || continue
-		echo "-- $name"
-		start=$(date +%s)
-		QBENCH_FLAVOR=$flavor QBENCH_BUILD=$build timeout -k 10 1800 "$t"
-		status=$?
-		echo "-- $name: $(case $status in 0) echo pass ;; 77) echo skip ;; *) echo "FAIL ($status)" ;; esac) in $(($(date +%s) - start)) s"
-		record "$status" "$name"
+		while [ "${#running[@]}" -ge "$jobs" ]; do finish_one; done
+		run_test "$name" "$t" &
+		running[$!]=$name
 	done
+	while [ "${#running[@]}" -gt 0 ]; do finish_one; done
+	rm -rf "$logs"
 fi
 summary

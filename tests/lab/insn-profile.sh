@@ -20,8 +20,9 @@ kernel=$("$top/scripts/build-kernel.sh" --flavor "$flavor" -q | tail -1) ||
 expect_status 0 "guest makes 1000 then 3000 getppid() calls under the profile" \
 	lab_vm --kernel "$kernel" --plugin "$plugin,out=$tmp/profile" -- \
 	sh -c "$loop --syscalls 1000 && $loop --syscalls 3000"
-"$top/scripts/insn-profile" --map "$(dirname "$kernel")/System.map" --top 8 "$tmp/profile" >"$tmp/out"
-cat "$tmp/out"
+"$top/scripts/insn-profile" --map "$(dirname "$kernel")/System.map" --top 100000 "$tmp/profile" >"$tmp/out"
+head -n 6 "$tmp/out"
+
 # getppid()'s own body is inlined into the system call table; the pid
 # lookup it calls, __task_pid_nr_ns(), runs once per call
 count() { # WINDOW: instructions attributed to __task_pid_nr_ns
