@@ -74,12 +74,21 @@ struct dev {
 	size_t cq_len;
 	void *state, *cq;
 	struct io_uring ring; /* the ring of the queue's type, buffers and files registered */
+	unsigned char *fixedbuf; /* its registered buffers */
 };
 
 static struct dev devs[MAX_DEVS];
 static int ndevs, other_fd; /* other_fd: a pipe, which has no uring_cmd */
 static unsigned long long rng;
 static unsigned char *scratch, *rdonly, *noneprot, *hole;
+/*
+ * Registered buffers: one area per ring, apart from scratch, and used only
+ * on the ring's own queue. The driver keeps registered pages mapped for DMA
+ * per open file; a plain command, or another file, mapping the same page
+ * again is an overlapping mapping that DMA-API debugging reports (a known
+ * limit of the per-file cache). A registered-buffer command's scratch
+ * address is moved to the ring's area, same offset.
+ */
 static unsigned int max_bytes = 1u << 20;
 
 static struct io_uring ring64, ring_nocqe32;
@@ -184,12 +193,15 @@ static int ring_setup(struct io_uring *ring, unsigned int flags)
 static int setup_dev(struct dev *d, const char *path)
 {
 	struct iovec iov[2] = {
-		{ scratch, SCRATCH_LEN / 2 }, { scratch + SCRATCH_LEN / 2, SCRATCH_LEN / 2 },
+		{ NULL, SCRATCH_LEN / 2 }, { NULL, SCRATCH_LEN / 2 },
 	};
 	char type[32];
 	int files[2];
 
 	d->path = path;
+	d->fixedbuf = map_anon(SCRATCH_LEN, PROT_READ | PROT_WRITE);
+	iov[0].iov_base = d->fixedbuf;
+	iov[1].iov_base = d->fixedbuf + SCRATCH_LEN / 2;
 	if (read_sysfs(path, "type", type, sizeof(type))) {
 		fprintf(stderr, "uq_fuzz: %s: not a user queue (no sysfs type)\n", path);
 		return -1;
@@ -526,9 +538,11 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		sqe->uring_cmd_flags = 1u << (1 + rnd_below(31));
 		mark(rec, "unknown uring_cmd_flags");
 	}
-	if (chance(15)) {
+	if (chance(15) && target == owner) {
 		fixed = 1;
 		sqe->uring_cmd_flags |= IORING_URING_CMD_FIXED;
+		if (cmd->addr >= (uintptr_t)scratch && cmd->addr < (uintptr_t)scratch + SCRATCH_LEN)
+			cmd->addr += (uintptr_t)owner->fixedbuf - (uintptr_t)scratch;
 		sqe->buf_index = chance(85) ? rnd_below(2) : rnd_below(100);
 		if (ring_kind != 0)
 			mark(rec, "registered buffer on a ring without them");
