@@ -7,26 +7,6 @@
 # Prints the summary line.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
-# robust_summary FILE: print "robust summary: faults injected N, survived N,
-# I/Os lost N, bad inputs tried N" from the guest's counters; fail when a
-# fault was not survived or an I/O was lost, or the guest left no summary.
-robust_summary() {
-	local line faults survived lost bad_inputs
-	line=$(cat "$1" 2>/dev/null)
-	if [ -z "$line" ]; then
-		echo "robust summary: none (the guest did not finish)"
-		fail "no robustness summary from the guest"
-		return
-	fi
-	faults=$(sed -n 's/.*faults=\([0-9]*\).*/\1/p' <<<"$line")
-	survived=$(sed -n 's/.*survived=\([0-9]*\).*/\1/p' <<<"$line")
-	lost=$(sed -n 's/.*lost=\([0-9]*\).*/\1/p' <<<"$line")
-	bad_inputs=$(sed -n 's/.*bad_inputs=\([0-9]*\).*/\1/p' <<<"$line")
-	echo "robust summary: faults injected ${faults:-?}, survived ${survived:-?}, I/Os lost ${lost:-?}, bad inputs tried ${bad_inputs:-?}"
-	[ "${lost:-1}" = 0 ] || fail "I/Os lost: ${lost:-?}"
-	[ "${faults:-x}" = "${survived:-y}" ] || fail "faults not survived: $((${faults:-0} - ${survived:-0}))"
-}
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
