@@ -23,8 +23,9 @@ bzImage on the last line of standard output.
 Options:
   --flavor lab|debug  lab: the kernel benchmarks run on (default).
                       debug: adds KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
-                      DEBUG_LIST, DMA-API debugging and UBSAN; the kernel the
-                      test suite runs on.
+                      DEBUG_LIST, DMA-API debugging and UBSAN, and applies
+                      kernel-patch/debug-fixes/series after the series; the
+                      kernel the test suite runs on.
   --series FILE       patch series to apply, one file name per line, relative
                       to the file's folder (default: kernel-patch/series).
   --cache DIR         cache folder (default: \$NVME_QBENCH_CACHE or
@@ -74,16 +75,27 @@ src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || sta
 fragments=("$top/kernel-patch/config/lab.config")
 [ "$flavor" = debug ] && fragments+=("$top/kernel-patch/config/debug.config")
 
-# The patches named by the series, in order; blank lines and # comments skipped.
-series_dir=$(cd "$(dirname "$series")" && pwd)
-patches=()
-while read -r line; do
-	line=${line%%#*}
-	line=$(echo "$line" | xargs)
-	[ -n "$line" ] || continue
-	[ -f "$series_dir/$line" ] || die "patch '$line' named in $series does not exist"
-	patches+=("$series_dir/$line")
-done <"$series"
+# add_series FILE: append the patches FILE names, in order, to patches, and
+# where each comes from to patch_where; blank lines and # comments skipped.
+patches=() patch_where=()
+add_series() {
+	local file=$1 dir line n=0
+	dir=$(cd "$(dirname "$file")" && pwd)
+	while read -r line; do
+		line=${line%%#*}
+		line=$(echo "$line" | xargs)
+		[ -n "$line" ] || continue
+		[ -f "$dir/$line" ] || die "patch '$line' named in $file does not exist"
+		n=$((n + 1))
+		patches+=("$dir/$line")
+		patch_where+=("number $n in $file")
+	done <"$file"
+}
+add_series "$series"
+# The debug kernel also carries fixes to upstream code whose lockdep or KASAN
+# reports would otherwise end a lab run before it tests anything of ours
+# (kernel-patch/debug-fixes/series says which, and why).
+[ "$flavor" = debug ] && add_series "$top/kernel-patch/debug-fixes/series"
 
 key=$({
 	echo "recipe $recipe_version flavor $flavor source $src_version"
@@ -160,7 +172,7 @@ if ! same_as_applied; then
 		i=$((i + 1))
 		if ! msg=$(cd "$src" && git apply --check "$p" 2>&1); then
 			revert_applied || extract_source
-			die "patch $(basename "$p") (number $i in $series) does not apply to linux-source-6.12 $src_version:
+			die "patch $(basename "$p") (${patch_where[$((i - 1))]}) does not apply to linux-source-6.12 $src_version:
 $msg"
 		fi
 		(cd "$src" && git apply "$p")

@@ -22,7 +22,8 @@
  * uq_robust hold [-p] [-r] [-e] [-g GOFILE] [-w DONEFILE] DEV LBS N READYFILE
  *   Open DEV, map its state page and CQ ring, submit N reads and create
  *   READYFILE; wait (120 s at most) for the N completions and print how they
- *   ended ("hold: N completions: ok O eintr E eio I status S other X").
+ *   ended ("hold: N completions: ok O eintr E eio I status S other X");
+ *   any other error fails.
  *   -g: a ring with IORING_SETUP_DEFER_TASKRUN that does not enter the kernel
  *   until GOFILE exists. -e: every command must complete with an error
  *   (a negative errno or an NVMe status). -w: wait for DONEFILE (the
@@ -577,8 +578,10 @@ static int cmd_hold(int argc, char **argv)
 		fflush(stdout);
 		_exit(1);
 	}
+	check(!other, "no command ended with an error other than -EINTR, -EIO or an NVMe status (%u did)",
+	      other);
 	if (errors)
-		check(!ok && !other, "every command in flight failed (-EINTR %u, -EIO %u, NVMe status %u)",
+		check(!ok, "every command in flight failed (-EINTR %u, -EIO %u, NVMe status %u)",
 		      eintr, eio, status);
 	if (removed) {
 		int sigbus, nonzero, res = 1;
