@@ -28,6 +28,8 @@
 
 #include <qemu-plugin.h>
 
+#include "plugin_out.h"
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 static const unsigned char window_marker[] = { 0x48, 0x87, 0xdb };
@@ -123,26 +125,9 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *udata)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 					   int argc, char **argv)
 {
-	const char *path = NULL;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strncmp(argv[i], "out=", 4)) {
-			path = argv[i] + 4;
-		} else {
-			fprintf(stderr, "insn_profile: unknown argument '%s' (accepted: out=FILE)\n",
-				argv[i]);
-			return -1;
-		}
-	}
-	if (!path) {
-		fprintf(stderr, "insn_profile: out=FILE is required\n");
+	out = plugin_open_out("insn_profile", argc, argv);
+	if (!out)
 		return -1;
-	}
-	out = fopen(path, "a");
-	if (!out) {
-		fprintf(stderr, "insn_profile: cannot open %s\n", path);
-		return -1;
-	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
 	qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
 	return 0;

@@ -39,6 +39,8 @@
 
 #include <qemu-plugin.h>
 
+#include "plugin_out.h"
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 enum mark { MARK_WINDOW, MARK_POLL, MARK_EMPTY };
@@ -133,26 +135,9 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *udata)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 					   int argc, char **argv)
 {
-	const char *path = NULL;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strncmp(argv[i], "out=", 4)) {
-			path = argv[i] + 4;
-		} else {
-			fprintf(stderr, "insn_window: unknown argument '%s' (accepted: out=FILE)\n",
-				argv[i]);
-			return -1;
-		}
-	}
-	if (!path) {
-		fprintf(stderr, "insn_window: out=FILE is required\n");
+	out = plugin_open_out("insn_window", argc, argv);
+	if (!out)
 		return -1;
-	}
-	out = fopen(path, "a");
-	if (!out) {
-		perror(path);
-		return -1;
-	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
 	qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
 	return 0;
