@@ -25,11 +25,15 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
 work=(--device "$dev" --bs 512 --iodepth 32 --submit-batch 8 --complete-batch 8 --quiet)
-"$qb" compare "${work[@]}" --paths block-poll,ng-poll --runtime 2 --rounds 1 --probes --probe-cost --json /tmp/p.json \
-	>/tmp/p.out 2>&1
-rc=$?
-if [ $rc -eq 0 ]; then ok "compare --probes --probe-cost exits 0"; else bad "compare --probes exits $rc"; cat /tmp/p.out; fi
-python3 - /tmp/p.json <<'PY' || fail=1
+
+# The checks every `compare --probes` report gets, whatever its paths: the
+# path-specific Python checks come on stdin and run after these, with the
+# report as r, its probe figures by path as paths, and check().
+probe_report() { # STATUS OUT JSON OK-TEXT FAIL-TEXT PATH,... PATHS-TEXT
+	local rc=$1 out=$2 json=$3
+	if [ "$rc" -eq 0 ]; then ok "$4 exits 0"; else bad "$5 exits $rc"; cat "$out"; fi
+	{
+		cat <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 bad = 0
@@ -40,7 +44,16 @@ def check(cond, what):
 p = r.get("probes") or {}
 check(p.get("status") == "on", f"probes status on (got {p.get('status')}: {p.get('message')})")
 paths = {x["path"]: x for x in p.get("paths", [])}
-check(set(paths) == {"block-poll", "ng-poll"}, f"probe figures for both paths (got {sorted(paths)})")
+check(set(paths) == set(sys.argv[2].split(",")), f"probe figures for {sys.argv[3]} (got {sorted(paths)})")
+PY
+		cat
+	} | python3 - "$json" "$6" "$7" || fail=1
+}
+
+"$qb" compare "${work[@]}" --paths block-poll,ng-poll --runtime 2 --rounds 1 --probes --probe-cost --json /tmp/p.json \
+	>/tmp/p.out 2>&1
+probe_report $? /tmp/p.out /tmp/p.json "compare --probes --probe-cost" "compare --probes" \
+	block-poll,ng-poll "both paths" <<'PY'
 def fn(path, name):
     for f in paths.get(path, {}).get("functions", []):
         if f["name"] == name:
@@ -81,20 +94,8 @@ if grep -q "^top kernel symbols, block-poll" /tmp/p.out; then ok "text report li
 if [ -c /dev/nvme0uq0 ] && [ -c /dev/nvme0uq1 ]; then
 	"$qb" compare "${work[@]}" --paths uq-irq,uq-poll,uq-poll-check --runtime 2 --rounds 1 --probes \
 		--json /tmp/uq.json >/tmp/uq.out 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then ok "compare --probes over the uq paths exits 0"; else bad "uq compare --probes exits $rc"; cat /tmp/uq.out; fi
-	python3 - /tmp/uq.json <<'PY' || fail=1
-import json, sys
-r = json.load(open(sys.argv[1]))
-bad = 0
-def check(cond, what):
-    global bad
-    print(("ok: " if cond else "FAIL: ") + what)
-    bad |= not cond
-p = r.get("probes") or {}
-check(p.get("status") == "on", f"probes status on (got {p.get('status')}: {p.get('message')})")
-paths = {x["path"]: x for x in p.get("paths", [])}
-check(set(paths) == {"uq-irq", "uq-poll", "uq-poll-check"}, f"probe figures for the uq paths (got {sorted(paths)})")
+	probe_report $? /tmp/uq.out /tmp/uq.json "compare --probes over the uq paths" "uq compare --probes" \
+		uq-irq,uq-poll,uq-poll-check "the uq paths" <<'PY'
 for run in r.get("runs", []):
     # a command left unreaped until the user queue timeout shows as EINTR/EIO errors
     check(run.get("error_count", 0) == 0 and run.get("ios", 0) > 0,
