@@ -6,6 +6,10 @@
  * submit without asking an IOPOLL ring to poll, map a user queue's
  * read-only state page and CQ ring and test "is a completion pending" the
  * way an application does, and read a queue's sysfs counters.
+ *
+ * uq_mmap and uq_robust map the queue themselves, to check how the mappings
+ * fail, and take only its layout from here: the mmap offsets and the state
+ * page, for building against kernel headers without the user queue patches.
  */
 #ifndef QB_TOOLS_UQ_COMMON_H
 #define QB_TOOLS_UQ_COMMON_H

@@ -17,19 +17,7 @@
 #include <time.h>
 
 #include "passthru.h"
-
-#ifndef NVME_UQ_OFF_CQ
-#define NVME_UQ_OFF_STATE 0x0ULL
-#define NVME_UQ_OFF_CQ 0x100000ULL
-struct nvme_uq_state {
-	__u32 version;
-	__u32 qid;
-	__u32 depth;
-	__u32 cq_head_phase;
-	__u32 generation;
-	__u32 flags;
-};
-#endif
+#include "uq_common.h"
 
 struct cqe {
 	uint32_t result;

@@ -73,19 +73,8 @@
 #include <time.h>
 
 #include "passthru.h"
+#include "uq_common.h"
 
-#ifndef NVME_UQ_OFF_CQ
-#define NVME_UQ_OFF_STATE 0x0ULL
-#define NVME_UQ_OFF_CQ 0x100000ULL
-struct nvme_uq_state {
-	__u32 version;
-	__u32 qid;
-	__u32 depth;
-	__u32 cq_head_phase;
-	__u32 generation;
-	__u32 flags;
-};
-#endif
 #ifndef NVME_URING_CMD_ADMIN
 #define NVME_URING_CMD_ADMIN _IOWR('N', 0x82, struct nvme_uring_cmd)
 #endif
