@@ -84,10 +84,11 @@ static unsigned char *scratch, *rdonly, *noneprot, *hole;
 /*
  * Registered buffers: one area per ring, apart from scratch, and used only
  * on the ring's own queue. The driver keeps registered pages mapped for DMA
- * per open file; a plain command, or another file, mapping the same page
- * again is an overlapping mapping that DMA-API debugging reports (a known
- * limit of the per-file cache). A registered-buffer command's scratch
- * address is moved to the ring's area, same offset.
+ * per open file, without CPU syncs; a plain command mapping such a page
+ * again while it stays mapped is an overlapping mapping that DMA-API
+ * debugging reports (a known limit of the per-file cache), as it would
+ * two concurrent commands on the same plain buffer. A registered-buffer
+ * command's scratch address is moved to the ring's area, same offset.
  */
 static unsigned int max_bytes = 1u << 20;
 
