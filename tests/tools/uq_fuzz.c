@@ -82,12 +82,13 @@ static int ndevs, other_fd; /* other_fd: a pipe, which has no uring_cmd */
 static unsigned long long rng;
 static unsigned char *scratch, *rdonly, *noneprot, *hole;
 /*
- * Registered buffers: one area per ring, apart from scratch, and used only
- * on the ring's own queue. The driver keeps registered pages mapped for DMA
- * per open file, without CPU syncs; a plain command mapping such a page
- * again while it stays mapped is an overlapping mapping that DMA-API
- * debugging reports (a known limit of the per-file cache), as it would
- * two concurrent commands on the same plain buffer. A registered-buffer
+ * Registered buffers: one area per ring, apart from scratch, used on any
+ * queue the ring submits to. The driver keeps registered pages mapped for
+ * DMA per open file, without CPU syncs, so several files caching one page
+ * is fine; a plain command mapping such a page again while it stays mapped
+ * is an overlapping mapping that DMA-API debugging reports (a known limit
+ * of the per-file cache), as it would two concurrent commands on the same
+ * plain buffer, so plain commands never use the area. A registered-buffer
  * command's scratch address is moved to the ring's area, same offset.
  */
 static unsigned int max_bytes = 1u << 20;
@@ -539,7 +540,7 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		sqe->uring_cmd_flags = 1u << (1 + rnd_below(31));
 		mark(rec, "unknown uring_cmd_flags");
 	}
-	if (chance(15) && target == owner) {
+	if (chance(15)) {
 		fixed = 1;
 		sqe->uring_cmd_flags |= IORING_URING_CMD_FIXED;
 		if (cmd->addr >= (uintptr_t)scratch && cmd->addr < (uintptr_t)scratch + SCRATCH_LEN)
