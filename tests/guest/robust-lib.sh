@@ -87,6 +87,27 @@ wait_for() {
 	echo "process $1 still running after $2 s"
 	return 124
 }
+# hold_removal CTRL: 8 reads in flight on each user queue of CTRL, held by
+# uq_robust hold -r (its after-removal checks), which waits for
+# holds_done before those checks; sets hi and hp
+hold_removal() {
+	rm -f /tmp/ready-i /tmp/ready-p /tmp/removed
+	"$robust" hold -r -w /tmp/removed "/dev/$1uq0" 512 8 /tmp/ready-i >/tmp/hold-i 2>&1 &
+	hi=$!
+	"$robust" hold -r -w /tmp/removed -p "/dev/$1uq1" 512 8 /tmp/ready-p >/tmp/hold-p 2>&1 &
+	hp=$!
+	local _i
+	for _i in $(seq 1 100); do [ -e /tmp/ready-i ] && [ -e /tmp/ready-p ] && break; sleep 0.1; done
+}
+# holds_done: the removal has returned; wait for both holds and print what
+# they saw; sets si and sp to their exit statuses
+# shellcheck disable=SC2034 # si and sp: read by the scripts that source this
+holds_done() {
+	touch /tmp/removed
+	wait_for "$hi" 150; si=$?
+	wait_for "$hp" 150; sp=$?
+	cat /tmp/hold-i /tmp/hold-p
+}
 # summary FILE: the counters for the lab test, and the exit status
 summary() {
 	echo "robust-summary faults=$faults survived=$survived lost=$lost bad_inputs=$bad_inputs" |

@@ -31,12 +31,7 @@ echo "qb0 is $c0, qb1 is $c1"
 # or with an error; what must hold is that every one completes exactly once,
 # that the removal finishes, and that nothing is reachable afterwards.
 echo "== PCIe hot removal (QMP device_del) of $c0 with commands in flight"
-rm -f /tmp/ready-i /tmp/ready-p /tmp/removed
-"$robust" hold -r -w /tmp/removed "/dev/${c0}uq0" 512 8 /tmp/ready-i >/tmp/hold-i 2>&1 &
-hi=$!
-"$robust" hold -r -w /tmp/removed -p "/dev/${c0}uq1" 512 8 /tmp/ready-p >/tmp/hold-p 2>&1 &
-hp=$!
-for _ in $(seq 1 100); do [ -e /tmp/ready-i ] && [ -e /tmp/ready-p ] && break; sleep 0.1; done
+hold_removal "$c0"
 hot_removed() {
 	: >"$res/unplug" # create only: the host removes it at once
 	wait_gone "/dev/${c0}uq0" 60 && wait_gone "/sys/class/nvme/$c0" 20
@@ -53,10 +48,7 @@ else
 			"-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off for QEMU"
 	fi
 fi
-touch /tmp/removed
-wait_for $hi 150; si=$?
-wait_for $hp 150; sp=$?
-cat /tmp/hold-i /tmp/hold-p
+holds_done
 replugged() {
 	[ "$si" -eq 0 ] && [ "$sp" -eq 0 ] || return 1
 	: >"$res/replug"

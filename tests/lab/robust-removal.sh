@@ -5,9 +5,9 @@
 # device_add and use again (the debug kernel carries kernel-patch/debug-fixes
 # for pciehp's own lockdep report on removal); and removal through sysfs
 # while a process with an IORING_SETUP_DEFER_TASKRUN ring leaves its
-# completions unreaped (tests/guest/robust-removal.sh). This script plays the host's part: it
-# sends device_del and device_add when the guest asks. Prints the summary
-# line.
+# completions unreaped (tests/guest/robust-removal.sh). This script plays
+# the host's part: it sends device_del and device_add when the guest asks.
+# Prints the summary line.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 # qmp SOCKET JSON: send one QMP command, print the reply (events skipped)

@@ -74,23 +74,23 @@ struct dev {
 	size_t cq_len;
 	void *state, *cq;
 	struct io_uring ring; /* the ring of the queue's type, buffers and files registered */
-	unsigned char *fixedbuf; /* its registered buffers */
+	/*
+	 * Registered buffers: one area per ring, apart from scratch, used on any
+	 * queue the ring submits to. The driver keeps registered pages mapped for
+	 * DMA per open file, without CPU syncs, so several files caching one page
+	 * is fine; a plain command mapping such a page again while it stays mapped
+	 * is an overlapping mapping that DMA-API debugging reports (a known limit
+	 * of the per-file cache), as it would two concurrent commands on the same
+	 * plain buffer, so plain commands never use the area. A registered-buffer
+	 * command's scratch address is moved to the ring's area, same offset.
+	 */
+	unsigned char *fixedbuf;
 };
 
 static struct dev devs[MAX_DEVS];
 static int ndevs, other_fd; /* other_fd: a pipe, which has no uring_cmd */
 static unsigned long long rng;
 static unsigned char *scratch, *rdonly, *noneprot, *hole;
-/*
- * Registered buffers: one area per ring, apart from scratch, used on any
- * queue the ring submits to. The driver keeps registered pages mapped for
- * DMA per open file, without CPU syncs, so several files caching one page
- * is fine; a plain command mapping such a page again while it stays mapped
- * is an overlapping mapping that DMA-API debugging reports (a known limit
- * of the per-file cache), as it would two concurrent commands on the same
- * plain buffer, so plain commands never use the area. A registered-buffer
- * command's scratch address is moved to the ring's area, same offset.
- */
 static unsigned int max_bytes = 1u << 20;
 
 static struct io_uring ring64, ring_nocqe32;
