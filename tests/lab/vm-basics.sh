@@ -12,7 +12,7 @@ expect_status 0 "true in the guest" lab_vm -- true
 expect_status 3 "the command's exit status comes back" lab_vm -- sh -c 'exit 3'
 
 lab_vm --results "$tmp/res" -- sh -c "uname -r >$tmp/res/release; \
-	touch /tmp/x && echo tmpfs-ok >>$tmp/res/release; \
+	mktemp /tmp/tmpfs-probe.XXXXXX >/dev/null && echo tmpfs-ok >>$tmp/res/release; \
 	touch $top/readonly-probe 2>/dev/null && echo root-writable >>$tmp/res/release; \
 	ls /dev/nvme0n1 /dev/ng0n1 >>$tmp/res/release"
 status=$?
