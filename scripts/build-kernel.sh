@@ -92,10 +92,18 @@ add_series() {
 	done <"$file"
 }
 add_series "$series"
+# The lab's kernels carry workarounds for the emulated controller on top of
+# the project's series (kernel-patch/lab-fixes/series says which, and why);
+# another series (an unpatched kernel) gets none.
+if [ "$(realpath "$series")" = "$(realpath "$top/kernel-patch/series")" ]; then
+	add_series "$top/kernel-patch/lab-fixes/series"
+fi
 # The debug kernel also carries fixes to upstream code whose lockdep or KASAN
 # reports would otherwise end a lab run before it tests anything of ours
 # (kernel-patch/debug-fixes/series says which, and why).
-[ "$flavor" = debug ] && add_series "$top/kernel-patch/debug-fixes/series"
+if [ "$flavor" = debug ]; then
+	add_series "$top/kernel-patch/debug-fixes/series"
+fi
 
 key=$({
 	echo "recipe $recipe_version flavor $flavor source $src_version"

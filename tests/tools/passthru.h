@@ -75,8 +75,13 @@ static inline struct nvme_uring_cmd *passthru_prep(struct io_uring_sqe *sqe, int
 	return cmd;
 }
 
-/* argv[1..6]: read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE */
-static inline int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed)
+/*
+ * argv[1..6]: read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE. OPEN_DEV
+ * opens CHARDEV with FLAGS and returns the fd (a user queue is bound to its
+ * namespace there); NULL opens it plainly.
+ */
+static inline int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed,
+				int (*open_dev)(const char *dev, int flags))
 {
 	unsigned long long lba_size, offset, length;
 	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
@@ -100,7 +105,7 @@ static inline int passthru_main(const char *prog, const char *usage, int argc, c
 	if (passthru_parse_u64(argv[5], &length) || !length || length % lba_size || length > (1u << 20))
 		return passthru_usage(prog, usage, "LENGTH must be a non-zero multiple of LBA_SIZE, at most 1 MiB");
 
-	fd = open(argv[2], write ? O_RDWR : O_RDONLY);
+	fd = open_dev ? open_dev(argv[2], write ? O_RDWR : O_RDONLY) : open(argv[2], write ? O_RDWR : O_RDONLY);
 	if (fd < 0) {
 		perror(argv[2]);
 		return 1;

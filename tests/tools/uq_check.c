@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 
 #include "passthru.h"
+#include "uq_common.h"
 
 #define NVME_SC_LBA_RANGE 0x80
 
@@ -103,16 +104,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: uq_check [-p] CHARDEV LBA_SIZE NLBAS MAX_BYTES\n");
 		return 2;
 	}
-	fd = open(argv[1], O_RDWR);
-	if (fd < 0) {
-		perror(argv[1]);
-		return 1;
-	}
-	nsid = ioctl(fd, NVME_IOCTL_ID);
-	if (nsid <= 0) {
-		perror("NVME_IOCTL_ID");
-		return 1;
-	}
+	fd = uq_open(argv[1], &nsid);
 	r = io_uring_queue_init_params(8, &ring, &p);
 	if (r) {
 		fprintf(stderr, "uq_check: io_uring setup: %s\n", strerror(-r));

@@ -7,9 +7,10 @@
  * read-only state page and CQ ring and test "is a completion pending" the
  * way an application does, and read a queue's sysfs counters.
  *
- * uq_mmap and uq_robust map the queue themselves, to check how the mappings
- * fail, and take only its layout from here: the mmap offsets and the state
- * page, for building against kernel headers without the user queue patches.
+ * A queue has one owner: the file that opened it, bound to one namespace
+ * (uq_open() binds to $UQ_NS, or ng<X>n1 of the queue's controller). The
+ * user queue ABI is defined here too, for building against kernel headers
+ * without the user queue patches.
  */
 #ifndef QB_TOOLS_UQ_COMMON_H
 #define QB_TOOLS_UQ_COMMON_H
@@ -32,17 +33,46 @@
 #define UQ_CMD_WRITE 0x01
 #define UQ_CMD_READ 0x02
 
-#ifndef NVME_UQ_OFF_CQ
-#define NVME_UQ_OFF_STATE 0x0ULL
-#define NVME_UQ_OFF_CQ 0x100000ULL
+#ifndef NVME_UQ_IOCTL_BIND
+struct nvme_uq_bind {
+	__u32 size;
+	__u32 flags;
+	__s32 ns_fd;
+	__u32 rsvd;
+};
+
+struct nvme_uq_info {
+	__u32 size;
+	__u32 flags;
+	__u32 qid;
+	__u32 depth;
+	__u32 nsid;
+	__u32 rsvd;
+	__u64 state_offset;
+	__u64 state_size;
+	__u64 cq_offset;
+	__u64 cq_size;
+};
+
 struct nvme_uq_state {
-	__u32 version;
+	__u32 size;
+	__u32 flags;
 	__u32 qid;
 	__u32 depth;
 	__u32 cq_head_phase; /* bits 15:0 CQ head, bit 16 expected phase */
 	__u32 generation;
-	__u32 flags;
+	__u32 rsvd0[2];
+	__u64 submitted;
+	__u64 completed;
+	__u64 polls;
+	__u64 empty_polls;
+	__u64 rsvd[4];
 };
+
+#define NVME_UQ_INFO_POLLED (1U << 0)
+#define NVME_UQ_STATE_LIVE (1U << 0)
+#define NVME_UQ_IOCTL_BIND _IOW('N', 0x60, struct nvme_uq_bind)
+#define NVME_UQ_IOCTL_INFO _IOWR('N', 0x61, struct nvme_uq_info)
 #endif
 
 struct uq_cqe {
@@ -69,13 +99,62 @@ static inline double uq_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* open DEV read-write and return its fd; *nsid gets the namespace id */
+/*
+ * The ng node a user queue binds to: $UQ_NS if set, else namespace 1 of
+ * the queue's controller (/dev/nvme0uq1 -> /dev/ng0n1).
+ */
+static inline const char *uq_default_ns(const char *dev, char *buf, size_t len)
+{
+	const char *env = getenv("UQ_NS");
+	const char *base = strrchr(dev, '/');
+	int ctrl;
+
+	if (env && *env)
+		return env;
+	if (sscanf(base ? base + 1 : dev, "nvme%duq", &ctrl) != 1)
+		ctrl = 0;
+	snprintf(buf, len, "/dev/ng%dn1", ctrl);
+	return buf;
+}
+
+/* bind the open queue FD to the namespace of NS_FD; 0 or -errno */
+static inline int uq_bind_fd(int fd, int ns_fd)
+{
+	struct nvme_uq_bind b = { .size = sizeof(b), .ns_fd = ns_fd };
+
+	return ioctl(fd, NVME_UQ_IOCTL_BIND, &b) ? -errno : 0;
+}
+
+/* bind FD to the ng node NS opened with NS_FLAGS; 0 or -errno */
+static inline int uq_bind(int fd, const char *ns, int ns_flags)
+{
+	int ns_fd = open(ns, ns_flags), ret;
+
+	if (ns_fd < 0)
+		return -errno;
+	ret = uq_bind_fd(fd, ns_fd);
+	close(ns_fd);
+	return ret;
+}
+
+/*
+ * Open DEV read-write, bind it to its namespace (uq_default_ns(), opened
+ * read-write) and return its fd; *nsid gets the namespace id. Exits on
+ * failure.
+ */
 static inline int uq_open(const char *dev, int *nsid)
 {
-	int fd = open(dev, O_RDWR);
+	char buf[64];
+	const char *ns = uq_default_ns(dev, buf, sizeof(buf));
+	int fd = open(dev, O_RDWR), ret;
 
 	if (fd < 0) {
 		perror(dev);
+		exit(1);
+	}
+	ret = uq_bind(fd, ns, O_RDWR);
+	if (ret) {
+		fprintf(stderr, "%s: binding to %s failed: %s\n", dev, ns, strerror(-ret));
 		exit(1);
 	}
 	*nsid = ioctl(fd, NVME_IOCTL_ID);
@@ -164,19 +243,30 @@ static inline int uq_wait(struct io_uring *ring, struct io_uring_cqe **cqe, int 
 	return ret;
 }
 
+/* the queue's identity and mmap layout; exits on failure */
+static inline struct nvme_uq_info uq_info(int fd)
+{
+	struct nvme_uq_info info = { .size = sizeof(info) };
+
+	if (ioctl(fd, NVME_UQ_IOCTL_INFO, &info)) {
+		perror("NVME_UQ_IOCTL_INFO");
+		exit(1);
+	}
+	return info;
+}
+
 /* map the state page and CQ ring of a user queue read-only */
 static inline void uq_map(int fd, struct uq_map *m)
 {
-	size_t len;
+	struct nvme_uq_info info = uq_info(fd);
 
-	m->st = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
+	m->st = mmap(NULL, info.state_size, PROT_READ, MAP_SHARED, fd, info.state_offset);
 	if (m->st == MAP_FAILED) {
 		perror("mmap state page");
 		exit(1);
 	}
 	m->depth = m->st->depth;
-	len = ((size_t)m->depth * 16 + 4095) & ~4095UL;
-	m->cq = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	m->cq = mmap(NULL, info.cq_size, PROT_READ, MAP_SHARED, fd, info.cq_offset);
 	if (m->cq == MAP_FAILED) {
 		perror("mmap CQ ring");
 		exit(1);
@@ -196,22 +286,18 @@ static inline int uq_pending(const struct uq_map *m)
 	return (le16toh(m->cq[hp & 0xffff].status) & 1) == ((hp >> 16) & 1);
 }
 
-/* sysfs counter NAME of the queue behind DEV (/dev/nvme0uq1), -1 if none */
-static inline long long uq_counter(const char *dev, const char *name)
+/* counter NAME of a mapped queue's state page, -1 if there is none */
+static inline long long uq_counter(const struct uq_map *m, const char *name)
 {
-	char path[256];
-	long long v = -1;
-	const char *base = strrchr(dev, '/');
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/nvme-generic/%s/%s", base ? base + 1 : dev, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	if (!strcmp(name, "submitted"))
+		return m->st->submitted;
+	if (!strcmp(name, "completed"))
+		return m->st->completed;
+	if (!strcmp(name, "polls"))
+		return m->st->polls;
+	if (!strcmp(name, "empty_polls"))
+		return m->st->empty_polls;
+	return -1;
 }
 
 #endif /* QB_TOOLS_UQ_COMMON_H */

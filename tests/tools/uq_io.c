@@ -9,10 +9,31 @@
  * usage: uq_io [-p] [-f] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE
  *   read:  LENGTH bytes at byte OFFSET of the namespace are written to FILE
  *   write: LENGTH bytes of FILE are written at byte OFFSET
+ * The queue is bound to $UQ_NS, or namespace 1 of its controller, opened
+ * read-write for write and read-only for read.
  * OFFSET and LENGTH must be multiples of LBA_SIZE. Exit: 0 ok, 1 failure
  * (the NVMe status or errno is printed), 2 bad usage.
  */
 #include "passthru.h"
+#include "uq_common.h"
+
+/* open a user queue and bind it to its namespace, opened with FLAGS */
+static int open_bound(const char *dev, int flags)
+{
+	char buf[64];
+	int fd = open(dev, O_RDWR), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = uq_bind(fd, uq_default_ns(dev, buf, sizeof(buf)), flags);
+	if (ret) {
+		fprintf(stderr, "uq_io: binding %s to %s: %s\n", dev, buf, strerror(-ret));
+		close(fd);
+		errno = -ret;
+		return -1;
+	}
+	return fd;
+}
 
 #define USAGE "[-p] [-f] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE"
 
@@ -30,5 +51,5 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	return passthru_main("uq_io", USAGE, argc, argv, poll, fixed);
+	return passthru_main("uq_io", USAGE, argc, argv, poll, fixed, open_bound);
 }

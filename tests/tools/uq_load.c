@@ -49,6 +49,7 @@ int main(int argc, char **argv)
 	int poll = 0, want_busy = 0, write, fd, nsid, opt, ret;
 	long long sub0, comp0, sub = 0, comp = 0;
 	struct io_uring ring;
+	struct uq_map m;
 	struct slot *slots;
 	char *bufs;
 
@@ -73,14 +74,15 @@ int main(int argc, char **argv)
 		return usage();
 
 	fd = uq_open(argv[optind + 1], &nsid);
+	uq_map(fd, &m);
 	uq_ring(&ring, inflight, poll);
 	slots = calloc(inflight, sizeof(*slots));
 	retry = calloc(count, sizeof(*retry));
 	if (!slots || !retry || posix_memalign((void **)&bufs, 4096, (size_t)inflight * 4096))
 		return 1;
 
-	sub0 = uq_counter(argv[optind + 1], "submitted");
-	comp0 = uq_counter(argv[optind + 1], "completed");
+	sub0 = uq_counter(&m, "submitted");
+	comp0 = uq_counter(&m, "completed");
 	next = start;
 	while (done < count) {
 		struct io_uring_cqe *cqe;
@@ -197,8 +199,8 @@ harvest:
 	       ok, busy, submitted, most, mismatches, errors);
 	if (sub0 >= 0) {
 		/* a user queue counts what it accepted and what it completed */
-		sub = uq_counter(argv[optind + 1], "submitted") - sub0;
-		comp = uq_counter(argv[optind + 1], "completed") - comp0;
+		sub = uq_counter(&m, "submitted") - sub0;
+		comp = uq_counter(&m, "completed") - comp0;
 		printf("queue counters: submitted +%lld, completed +%lld\n", sub, comp);
 		if (sub != (long long)(ok + errors) || comp != sub) {
 			fprintf(stderr, "uq_load: the queue accepted %lld and completed %lld commands, not %llu\n",

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 	unsigned int lbs, depth, i, n, busy = 0, good = 0, other = 0;
 	volatile struct cqe *cq;
 	struct io_uring ring;
+	struct nvme_uq_info info;
 	size_t cq_len;
 	int fd, nsid, ret, spins;
 	char *bufs;
@@ -66,33 +67,32 @@ int main(int argc, char **argv)
 	if (argc != 3)
 		return fprintf(stderr, "usage: uq_mmap CHARDEV LBA_SIZE\n"), 2;
 	lbs = atoi(argv[2]);
-	fd = open(argv[1], O_RDWR);
-	if (fd < 0)
-		return perror(argv[1]), 1;
-	nsid = ioctl(fd, NVME_IOCTL_ID);
-	check(nsid > 0, "NVME_IOCTL_ID gives a namespace");
+	fd = uq_open(argv[1], &nsid);
+	info = uq_info(fd);
+	check(info.state_size == 4096 && info.cq_size >= (size_t)info.depth * 16 && info.nsid == (unsigned)nsid,
+	      "NVME_UQ_IOCTL_INFO gives the layout and the bound namespace");
 
-	st = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
+	st = mmap(NULL, info.state_size, PROT_READ, MAP_SHARED, fd, info.state_offset);
 	if (st == MAP_FAILED)
 		return perror("mmap state"), 1;
-	printf("state: version %u qid %u depth %u head %u phase %u generation %u flags %#x\n",
-	       st->version, st->qid, st->depth, st->cq_head_phase & 0xffff,
+	printf("state: size %u qid %u depth %u head %u phase %u generation %u flags %#x\n",
+	       st->size, st->qid, st->depth, st->cq_head_phase & 0xffff,
 	       (st->cq_head_phase >> 16) & 1, st->generation, st->flags);
-	check(st->version == 1 && st->qid > 0 && st->depth >= 2 && (st->flags & 1),
-	      "state page: version 1, live, qid and depth set");
+	check(st->size >= 80 && st->qid > 0 && st->depth >= 2 && (st->flags & 1),
+	      "state page: sized, live, qid and depth set");
 	depth = st->depth;
-	cq_len = (depth * 16 + 4095) & ~4095UL;
-	cq = mmap(NULL, cq_len, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	cq_len = info.cq_size;
+	cq = mmap(NULL, cq_len, PROT_READ, MAP_SHARED, fd, info.cq_offset);
 	check(cq != MAP_FAILED, "CQ ring maps read-only");
 	if (cq == MAP_FAILED)
 		return 1;
-	w = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	w = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, info.cq_offset);
 	check(w == MAP_FAILED && errno == EPERM, "writable CQ mapping fails with EPERM");
-	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, NVME_UQ_OFF_STATE);
+	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, info.state_offset);
 	check(w == MAP_FAILED && errno == EPERM, "writable state mapping fails with EPERM");
 	check(mprotect((void *)cq, cq_len, PROT_READ | PROT_WRITE) != 0,
 	      "mprotect(PROT_WRITE) on the CQ ring fails");
-	w = mmap(NULL, cq_len + 4096, PROT_READ, MAP_SHARED, fd, NVME_UQ_OFF_CQ);
+	w = mmap(NULL, cq_len + 4096, PROT_READ, MAP_SHARED, fd, info.cq_offset);
 	check(w == MAP_FAILED, "a CQ mapping longer than the ring fails");
 	check(!pending(st, cq), "nothing pending on an idle queue");
 

@@ -93,10 +93,10 @@ int main(int argc, char **argv)
 	uq_ring(&ring, cap, poll);
 	if (posix_memalign((void **)&bufs, 4096, (size_t)cap * 4096))
 		return 1;
-	sub0 = uq_counter(dev, "submitted");
-	comp0 = uq_counter(dev, "completed");
-	polls0 = uq_counter(dev, "polls");
-	empty0 = uq_counter(dev, "empty_polls");
+	sub0 = uq_counter(&m, "submitted");
+	comp0 = uq_counter(&m, "completed");
+	polls0 = uq_counter(&m, "polls");
+	empty0 = uq_counter(&m, "empty_polls");
 	srand(42);
 
 	while (reaped < ios) {
@@ -194,8 +194,8 @@ int main(int argc, char **argv)
 	printf("PENDING: %llu completions, %llu seen in the CQ mapping, %llu pending checks true, %llu kernel entries (%llu to collect consumed entries), %llu disagreements\n",
 	       reaped, seen, checks, entries, collects, bad);
 	{
-		long long sub = uq_counter(dev, "submitted") - sub0, comp = uq_counter(dev, "completed") - comp0;
-		long long polls = uq_counter(dev, "polls") - polls0, empty = uq_counter(dev, "empty_polls") - empty0;
+		long long sub = uq_counter(&m, "submitted") - sub0, comp = uq_counter(&m, "completed") - comp0;
+		long long polls = uq_counter(&m, "polls") - polls0, empty = uq_counter(&m, "empty_polls") - empty0;
 
 		printf("sysfs: submitted +%lld, completed +%lld, polls +%lld, empty_polls +%lld\n", sub, comp,
 		       polls, empty);
