@@ -303,7 +303,7 @@ Result<int> cmd_list(const CliOptions& o) {
   for (const auto* p : all_paths()) fmt::print("  {:<11} {}\n", p->name, p->description);
   if (!o.json.empty()) {
     nlohmann::json j = inventory_json(inv);
-    j["tool"] = {{"name", "nvme-qbench"}, {"version", tool_version()}, {"git_revision", git_revision()}};
+    j["tool"] = ToolInfo{.version = tool_version(), .git_revision = git_revision()};
     auto w = write_report(o.json, j);
     if (!w) return w.error();
   }

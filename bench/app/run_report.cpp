@@ -123,21 +123,16 @@ json workload_json(const WorkloadOptions& w) {
 
 double per_call(uint64_t ios, uint64_t calls) { return calls ? static_cast<double>(ios) / calls : 0; }
 
-json user_queue_json(const UqRunInfo& u) {
-  json counters = nullptr, share = nullptr;
+UserQueueRecord user_queue_record(const UqRunInfo& u) {
+  UserQueueRecord r{u.node, u.queue.name, u.queue.qid, u.queue.type, u.queue.depth, {}, {}, {}};
   if (u.delta) {
-    counters = json{{"submitted", u.delta->submitted}, {"completed", u.delta->completed},
-                    {"polls", u.delta->polls}, {"empty_polls", u.delta->empty_polls}};
-    if (u.delta->polls) share = static_cast<double>(u.delta->empty_polls) / static_cast<double>(u.delta->polls);
+    r.counters = UserQueueCountersRecord{u.delta->submitted, u.delta->completed, u.delta->polls, u.delta->empty_polls};
+    if (u.delta->polls)
+      r.empty_poll_share = static_cast<double>(u.delta->empty_polls) / static_cast<double>(u.delta->polls);
+  } else {
+    r.counters_error = u.error;
   }
-  return json{{"node", u.node},
-              {"name", u.queue.name},
-              {"qid", u.queue.qid},
-              {"type", u.queue.type},
-              {"depth", u.queue.depth},
-              {"counters", counters},
-              {"empty_poll_share", share},
-              {"counters_error", u.delta ? json(nullptr) : json(u.error)}};
+  return r;
 }
 
 json errors_json(const std::vector<ErrorCount>& errs) {
@@ -224,7 +219,7 @@ json run_json(const ReportInput::Run& run) {
       {"verify", verify_json(r.verify)},
       {"interrupted", r.interrupted}};
   if (run.probes) j["probes"] = probe_window_json(*run.probes);
-  if (run.user_queue) j["user_queue"] = user_queue_json(*run.user_queue);
+  if (run.user_queue) j["user_queue"] = user_queue_record(*run.user_queue);
   return j;
 }
 
@@ -281,7 +276,7 @@ nlohmann::json build_report(const ReportInput& in) {
     comparison = json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
   }
   json report{{"schema_version", report_schema_version},
-              {"tool", {{"name", "nvme-qbench"}, {"version", in.env.tool_version}, {"git_revision", in.env.git_revision}}},
+              {"tool", ToolInfo{.version = in.env.tool_version, .git_revision = in.env.git_revision}},
               {"command", in.command},
               {"argv", in.argv},
               {"created_at", utc_now()},

@@ -221,11 +221,12 @@ RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
   f.interrupted = rd.flag(run, "interrupted", where);
   f.ios_per_cpu_s = usr + sys > 0 ? ios / (usr + sys) : 0;
   if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
-  if (run.contains("user_queue") && run["user_queue"].is_object()) {
-    const json& c = run["user_queue"].contains("counters") ? run["user_queue"]["counters"] : json();
-    double polls = Reader::opt_num(c, "polls", -1), empty_polls = Reader::opt_num(c, "empty_polls", -1);
-    if (polls > 0 && empty_polls >= 0) f.uq_empty_share = empty_polls / polls;
-    if (polls >= 0 && ios > 0) f.uq_polls_per_io = polls / ios;
+  if (run.contains("user_queue")) {
+    if (auto uq = read_typed<UserQueueRecord>(run["user_queue"]); uq && uq->counters) {
+      auto polls = static_cast<double>(uq->counters->polls);
+      if (polls > 0) f.uq_empty_share = static_cast<double>(uq->counters->empty_polls) / polls;
+      if (ios > 0) f.uq_polls_per_io = polls / ios;
+    }
   }
   if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, usr + sys, f);
   return f;
@@ -425,9 +426,10 @@ void read_context(Reader& rd, const json& doc, ReportData& d) {
   for (const auto& a : rd.arr(doc, "argv", ""))
     if (a.is_string()) d.argv.push_back(a.get<std::string>());
   d.created_at = rd.str(doc, "created_at", "");
-  const json& tool = rd.obj(doc, "tool", "");
-  d.tool_version = Reader::opt_str(tool, "version");
-  d.git_revision = Reader::opt_str(tool, "git_revision");
+  if (auto tool = read_typed<ToolInfo>(rd.obj(doc, "tool", ""))) {
+    d.tool_version = tool->version;
+    d.git_revision = tool->git_revision;
+  }
   const json& env = rd.obj(doc, "environment", "");
   d.kernel_release = rd.str(env, "kernel_release", "environment");
   d.kernel_version = Reader::opt_str(env, "kernel_version");

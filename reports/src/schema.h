@@ -39,6 +39,34 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Summary, median, min, max, spread, n)
 
 inline nlohmann::json summary_json(const Summary& s) { return s; }
 
+// "tool": what wrote the document.
+struct ToolInfo {
+  std::string name = "nvme-qbench";
+  std::string version, git_revision;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ToolInfo, name, version, git_revision)
+
+// runs[].user_queue: the user queue a uq run used and the kernel's
+// counters over its measured window (null when they could not be read,
+// with counters_error saying why).
+struct UserQueueCountersRecord {
+  uint64_t submitted = 0, completed = 0, polls = 0, empty_polls = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserQueueCountersRecord, submitted, completed, polls, empty_polls)
+
+struct UserQueueRecord {
+  std::string node;  // /dev/nvme0uq1
+  std::string name;  // nvme0uq1
+  int qid = -1;
+  std::string type;  // irq or poll
+  int depth = -1;
+  std::optional<UserQueueCountersRecord> counters;
+  std::optional<double> empty_poll_share;  // empty_polls / polls; null without polls
+  std::optional<std::string> counters_error;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserQueueRecord, node, name, qid, type, depth, counters,
+                                                empty_poll_share, counters_error)
+
 // runs[].instructions: the lab's instruction counts over one run's window,
 // as attach-windows writes them. Per-I/O figures are null for a run without
 // I/O; the empty-poll figures are null unless the run marked its polls.
