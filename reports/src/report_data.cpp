@@ -501,6 +501,7 @@ struct Runs {
   std::vector<std::string> order;
   std::map<std::string, std::vector<RunFacts>> by_path;
   std::map<std::string, bool> poll;
+  std::map<std::string, std::string> engine;
 };
 
 Runs read_runs(Reader& rd, const json& runs) {
@@ -509,6 +510,7 @@ Runs read_runs(Reader& rd, const json& runs) {
     std::string where = fmt::format("runs[{}]", i);
     std::string path = rd.str(runs[i], "path", where);
     out.poll[path] = rd.flag(runs[i], "poll", where);
+    out.engine[path] = Reader::opt_str(runs[i], "engine");
     if (!out.by_path.count(path)) out.order.push_back(path);
     out.by_path[path].push_back(read_run(rd, runs[i], where));
     out.in_order.push_back(
@@ -543,7 +545,10 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
   for (const auto& r : runs.in_order)
     candidates.push_back(
         CeilingInfo::Candidate{r.path, r.round, r.facts.iops, r.facts.busy, run_empty_share(r.facts), false});
-  for (const auto& p : runs.order) d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
+  for (const auto& p : runs.order) {
+    d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
+    d.paths.back().engine = runs.engine[p];
+  }
   const BoundLimits lim;
   d.ceiling = find_ceiling(std::move(candidates), ceiling_config, lim);
   for (auto& p : d.paths) {

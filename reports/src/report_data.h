@@ -27,6 +27,9 @@ struct SymbolShare {
 
 struct PathAggregate {
   std::string path;
+  // The path's traits as its runs recorded them: its engine family (psync,
+  // block, ng, uq: uq is a user queue path) and whether it polls.
+  std::string engine;
   bool poll = false;
   unsigned rounds = 0;
   Summary iops, bw_bytes_s;
