@@ -10,6 +10,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=scripts/series.sh
+. "$here/series.sh"
 # Bump when the way a kernel is built changes, so old cache entries are unused.
 recipe_version=1
 
@@ -79,17 +81,16 @@ fragments=("$top/kernel-patch/config/lab.config")
 # where each comes from to patch_where; blank lines and # comments skipped.
 patches=() patch_where=()
 add_series() {
-	local file=$1 dir line n=0
+	local file=$1 dir line names n=0
 	dir=$(cd "$(dirname "$file")" && pwd)
+	names=$(series_names "$file") || die "cannot read $file"
 	while read -r line; do
-		line=${line%%#*}
-		line=$(echo "$line" | xargs)
-		[ -n "$line" ] || continue
+		[ -n "$line" ] || continue  # an empty series
 		[ -f "$dir/$line" ] || die "patch '$line' named in $file does not exist"
 		n=$((n + 1))
 		patches+=("$dir/$line")
 		patch_where+=("number $n in $file")
-	done <"$file"
+	done <<<"$names"
 }
 add_series "$series"
 # The lab's kernels carry workarounds for the emulated controller on top of

@@ -28,7 +28,8 @@ work=(--device "$dev" --bs 512 --iodepth 32 --submit-batch 8 --complete-batch 8 
 
 # The checks every `compare --probes` report gets, whatever its paths: the
 # path-specific Python checks come on stdin and run after these, with the
-# report as r, its probe figures by path as paths, and check().
+# report as r, its probe figures by path as paths, check() and fn(), a
+# path's figures of one kernel function ({} when absent).
 probe_report() { # STATUS OUT JSON OK-TEXT FAIL-TEXT PATH,... PATHS-TEXT
 	local rc=$1 out=$2 json=$3
 	if [ "$rc" -eq 0 ]; then ok "$4 exits 0"; else bad "$5 exits $rc"; cat "$out"; fi
@@ -45,6 +46,11 @@ p = r.get("probes") or {}
 check(p.get("status") == "on", f"probes status on (got {p.get('status')}: {p.get('message')})")
 paths = {x["path"]: x for x in p.get("paths", [])}
 check(set(paths) == set(sys.argv[2].split(",")), f"probe figures for {sys.argv[3]} (got {sorted(paths)})")
+def fn(path, name):
+    for f in paths.get(path, {}).get("functions", []):
+        if f["name"] == name:
+            return f
+    return {}
 PY
 		cat
 	} | python3 - "$json" "$6" "$7" || fail=1
@@ -54,11 +60,6 @@ PY
 	>/tmp/p.out 2>&1
 probe_report $? /tmp/p.out /tmp/p.json "compare --probes --probe-cost" "compare --probes" \
 	block-poll,ng-poll "both paths" <<'PY'
-def fn(path, name):
-    for f in paths.get(path, {}).get("functions", []):
-        if f["name"] == name:
-            return f
-    return {}
 for path in paths:
     f = fn(path, "nvme_poll")
     check(f.get("available") and f.get("calls", 0) > 0 and isinstance(f.get("useless_ratio"), float),
@@ -100,11 +101,6 @@ for run in r.get("runs", []):
     # a command left unreaped until the user queue timeout shows as EINTR/EIO errors
     check(run.get("error_count", 0) == 0 and run.get("ios", 0) > 0,
           f"{run['path']}: {run.get('ios')} I/Os, {run.get('error_count')} errors {run.get('errors') or ''}")
-def fn(path, name):
-    for f in paths.get(path, {}).get("functions", []):
-        if f["name"] == name:
-            return f
-    return {}
 block = ("blk_mq_start_request", "blk_stat_add", "bio_associate_blkg", "bio_associate_blkg_from_css",
          "blkg_lookup_create", "blk_cgroup_bio_start", "__rq_qos_issue",
          "nvme_poll", "nvme_poll_cq", "blk_rq_poll", "bio_poll", "blk_mq_poll_classic",

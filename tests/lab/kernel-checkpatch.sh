@@ -10,11 +10,12 @@ trap 'rm -rf "$tmp"' EXIT
 tar xf /usr/src/linux-source-6.12.tar.xz -C "$tmp" linux-source-6.12/scripts ||
 	{ fail "cannot unpack checkpatch from linux-source-6.12"; done_testing; }
 checkpatch=$tmp/linux-source-6.12/scripts/checkpatch.pl
+# shellcheck source=scripts/series.sh
+. "$top/scripts/series.sh"
+names=$(series_names "$top/kernel-patch/series") || { fail "cannot read kernel-patch/series"; done_testing; }
 n=0
 while read -r p; do
-	p=${p%%#*}
-	p=$(echo "$p" | xargs)
-	[ -n "$p" ] || continue
+	[ -n "$p" ] || continue  # an empty series
 	n=$((n + 1))
 	total=$("$checkpatch" --strict --no-tree - <"$top/kernel-patch/$p" 2>&1 | grep -E '^total:')
 	if [ "$total" = "${total/total: 0 errors, 0 warnings, 0 checks/}" ]; then
@@ -22,6 +23,6 @@ while read -r p; do
 	else
 		pass "$p: checkpatch --strict clean"
 	fi
-done <"$top/kernel-patch/series"
+done <<<"$names"
 [ "$n" -gt 0 ] || pass "the series is empty"
 done_testing

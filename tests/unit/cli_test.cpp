@@ -211,5 +211,30 @@ TEST(Cli, EverySubcommandHasHelp) {
   EXPECT_EQ(run_tool("").status, 2);
 }
 
+CliOptions parsed(const std::string& paths, const std::string& uq_device) {
+  CliOptions o;
+  o.command = "compare";
+  o.paths = paths;
+  o.uq_device = uq_device;
+  return o;
+}
+
+TEST(Cli, UqDeviceIsCheckedAgainstTheUqPaths) {
+  CliOptions ok = parsed("ng-poll,uq-poll,uq-poll-check", "/dev/nvme0uq1");
+  EXPECT_TRUE(validate_options(ok).ok());
+  CliOptions none = parsed("ng-poll,block-irq", "/dev/nvme0uq1");
+  auto r = validate_options(none);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--uq-device applies only to the uq paths"), std::string::npos);
+  CliOptions both = parsed("uq-irq,uq-poll", "/dev/nvme0uq1");
+  r = validate_options(both);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("both types"), std::string::npos) << r.error().message;
+  CliOptions unknown = parsed("uq-bogus", "");
+  r = validate_options(unknown);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("unknown path"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace qb

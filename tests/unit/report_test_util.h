@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "report.h"
 #include "report_data.h"
+#include "schema.h"
 #include "test_util.h"
 
 namespace qb::test {

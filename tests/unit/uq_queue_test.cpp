@@ -1,7 +1,7 @@
 // The user queue pieces that need no kernel: the pending test against a
 // fake state page and CQ ring driven like the controller and driver drive
-// the real ones, node derivation from a fake sysfs tree, and the option
-// errors of the uq paths.
+// the real ones, node derivation from a fake sysfs tree, and the uq paths
+// as registered.
 #include "uq_queue.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +14,6 @@
 #include <fstream>
 #include <vector>
 
-#include "cli.h"
 #include "device.h"
 #include "engine_factory.h"
 
@@ -194,38 +193,20 @@ TEST_F(FakeUqSysfs, MissingNodeOrQueueTypeIsOneClearLine) {
   EXPECT_EQ(missing.error().kind, ErrorKind::usage);
 }
 
-CliOptions parsed(const std::string& paths, const std::string& uq_device) {
-  CliOptions o;
-  o.command = "compare";
-  o.paths = paths;
-  o.uq_device = uq_device;
-  return o;
-}
-
-TEST(UqOptions, PathsAreKnownAndUqDeviceIsChecked) {
+TEST(UqOptions, PathsAreRegisteredWithTheirTraits) {
   for (const char* p : {"uq-irq", "uq-poll", "uq-poll-check"}) {
     const PathInfo* info = find_path(p);
     ASSERT_NE(info, nullptr) << p;
     EXPECT_EQ(info->engine, "uq");
-    EXPECT_TRUE(info->own_queues);
+    EXPECT_TRUE(info->user_queue);
   }
   EXPECT_FALSE(find_path("uq-irq")->poll);
   EXPECT_TRUE(find_path("uq-poll-check")->poll);
-
-  CliOptions ok = parsed("ng-poll,uq-poll,uq-poll-check", "/dev/nvme0uq1");
-  EXPECT_TRUE(validate_options(ok).ok());
-  CliOptions none = parsed("ng-poll,block-irq", "/dev/nvme0uq1");
-  auto r = validate_options(none);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("--uq-device applies only to the uq paths"), std::string::npos);
-  CliOptions both = parsed("uq-irq,uq-poll", "/dev/nvme0uq1");
-  r = validate_options(both);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("both types"), std::string::npos) << r.error().message;
-  CliOptions unknown = parsed("uq-bogus", "");
-  r = validate_options(unknown);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("unknown path"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(find_path("uq-poll")->user_space_wait);
+  EXPECT_TRUE(find_path("uq-poll-check")->user_space_wait);
+  EXPECT_FALSE(find_path("ng-poll")->user_queue);
+  EXPECT_FALSE(find_path("psync")->io_uring);
+  EXPECT_TRUE(find_path("block-irq")->io_uring);
 }
 
 TEST(UqOptions, PollPathNeedsNoBlkMqPollQueues) {

@@ -1,0 +1,433 @@
+#include "run_report.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "nvme_status.h"
+
+namespace qb {
+
+using nlohmann::json;
+
+namespace {
+
+std::string si(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.2f}K", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string mib(double bytes) { return fmt::format("{:.1f}MiB/s", bytes / (1024.0 * 1024.0)); }
+
+std::string usec(double ns) { return fmt::format("{:.1f}", ns / 1000.0); }
+
+std::string error_name(const ErrorCount& e) {
+  if (e.short_io) return "short transfer";
+  if (e.nvme_status) return nvme_status_name(e.nvme_status);
+  return errno_name(e.errnum);
+}
+
+std::string utc_now() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json controller_json(const ControllerInfo& c) {
+  return json{{"name", c.name},           {"model", c.model},         {"firmware", c.firmware},
+              {"serial", c.serial},       {"transport", c.transport}, {"address", c.address},
+              {"queue_count", c.queue_count}, {"sqsize", c.sqsize},   {"emulated_qemu", c.emulated_qemu}};
+}
+
+json namespace_json(const NamespaceInfo& n) {
+  return json{{"name", n.name},
+              {"controller", n.controller},
+              {"nsid", n.nsid},
+              {"lba_size", n.lba_size},
+              {"metadata_bytes", n.metadata_bytes},
+              {"size_bytes", n.size_bytes},
+              {"io_poll", n.io_poll},
+              {"hw_queues", n.hw_queues},
+              {"nr_requests", n.nr_requests},
+              {"ng_device", n.ng_name.empty() ? json(nullptr) : json("/dev/" + n.ng_name)},
+              {"ng_dev_node", n.ng_dev_node}};
+}
+
+json param_or_null(const std::map<std::string, std::string>& m, const char* k) {
+  auto it = m.find(k);
+  return it == m.end() ? json(nullptr) : json(it->second);
+}
+
+json device_json(const DeviceInfo& d, const Environment& env) {
+  json j{{"path", d.path},
+         {"kind", target_kind_name(d.kind)},
+         {"is_nvme", d.kind == TargetKind::nvme_namespace},
+         {"emulated_controller", d.ctrl && d.ctrl->emulated_qemu},
+         {"lba_size", d.lba_size},
+         {"size_bytes", d.size_bytes},
+         {"io_poll", d.io_poll},
+         {"controller", d.ctrl ? controller_json(*d.ctrl) : json(nullptr)},
+         {"namespace", d.ns ? namespace_json(*d.ns) : json(nullptr)}};
+  if (d.kind != TargetKind::nvme_namespace)
+    j["note"] = fmt::format("not an NVMe device ({}): figures do not describe NVMe paths",
+                            target_kind_name(d.kind));
+  else if (d.ctrl && d.ctrl->emulated_qemu)
+    j["note"] = "emulated controller (QEMU NVMe Ctrl): figures describe the emulation, not hardware";
+  else
+    j["note"] = nullptr;
+  json q;
+  q["poll_queues"] = param_or_null(env.nvme_module_params, "poll_queues");
+  q["write_queues"] = param_or_null(env.nvme_module_params, "write_queues");
+  q["io_queue_depth"] = param_or_null(env.nvme_module_params, "io_queue_depth");
+  q["hw_queues"] = d.ns ? d.ns->hw_queues : -1;
+  q["controller_queue_count"] = d.ctrl ? d.ctrl->queue_count : -1;
+  q["io_poll"] = d.io_poll;
+  j["queues"] = q;
+  json lbaf{{"data_size", d.lba_size}, {"metadata_bytes", d.ns ? d.ns->metadata_bytes : -1}};
+  j["lba_format"] = lbaf;
+  return j;
+}
+
+json workload_json(const WorkloadOptions& w) {
+  return json{{"rw", rw_name(w.rw)},
+              {"rwmixread", w.rwmixread},
+              {"bs", w.bs},
+              {"iodepth", w.iodepth},
+              {"submit_batch", w.submit_batch},
+              {"complete_batch", w.complete_batch},
+              {"fixed_buffers", w.fixed_buffers},
+              {"registered_files", w.registered_files},
+              {"register_ring", w.register_ring},
+              {"sqpoll", w.sqpoll},
+              {"offset", w.offset},
+              {"size", w.size},
+              {"runtime_s", w.runtime_s},
+              {"ios", w.ios},
+              {"ramp_s", w.ramp_s},
+              {"threads", w.threads},
+              {"cpus", w.cpus},
+              {"seed", w.seed},
+              {"verify", w.verify}};
+}
+
+double per_call(uint64_t ios, uint64_t calls) { return calls ? static_cast<double>(ios) / calls : 0; }
+
+UserQueueRecord user_queue_record(const UqRunInfo& u) {
+  UserQueueRecord r{u.node, u.queue.name, u.queue.qid, u.queue.type, u.queue.depth, {}, {}, {}};
+  if (u.delta) {
+    r.counters = UserQueueCountersRecord{u.delta->submitted, u.delta->completed, u.delta->polls, u.delta->empty_polls};
+    if (u.delta->polls)
+      r.empty_poll_share = static_cast<double>(u.delta->empty_polls) / static_cast<double>(u.delta->polls);
+  } else {
+    r.counters_error = u.error;
+  }
+  return r;
+}
+
+json errors_json(const std::vector<ErrorCount>& errs) {
+  json errors = json::array();
+  for (const auto& e : errs)
+    errors.push_back(json{{"kind", e.short_io ? "short" : e.nvme_status ? "nvme" : "errno"},
+                          {"code", e.short_io ? 0 : e.nvme_status ? e.nvme_status : e.errnum},
+                          {"name", error_name(e)},
+                          {"count", e.count},
+                          {"first_lba", e.first_lba}});
+  return errors;
+}
+
+json verify_json(const VerifyResult& v) {
+  json mismatches = json::array();
+  for (const auto& m : v.first_mismatches)
+    mismatches.push_back(json{{"lba", m.lba},
+                              {"fault", verify_fault_name(m.fault)},
+                              {"found_lba", m.found_lba},
+                              {"found_seed", m.found_seed}});
+  return json{{"enabled", v.enabled},
+              {"blocks_checked", v.blocks_checked},
+              {"bad_sectors", v.bad_sectors},
+              {"mismatches", mismatches}};
+}
+
+json latency_json(const Histogram& h) {
+  return json{{"count", h.count()},
+              {"min", h.min()},
+              {"mean", h.mean()},
+              {"p50", h.percentile(50)},
+              {"p90", h.percentile(90)},
+              {"p99", h.percentile(99)},
+              {"p99_9", h.percentile(99.9)},
+              {"p99_99", h.percentile(99.99)},
+              {"max", h.max()},
+              {"max_relative_error", 1.0 / (2 * Histogram::sub_buckets)}};
+}
+
+json run_json(const ReportInput::Run& run) {
+  const PathResult& r = *run.result;
+  json threads = json::array();
+  uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0;
+  for (const auto& t : r.threads) {
+    sc += t.submit_calls, sub += t.submitted, rc += t.reap_calls, reaped += t.reaped, empty += t.empty_reaps;
+    double ios = static_cast<double>(t.ios);
+    threads.push_back(json{{"thread", t.thread},
+                           {"cpu", t.cpu},
+                           {"ios", t.ios},
+                           {"reads", t.reads},
+                           {"writes", t.writes},
+                           {"elapsed_s", t.elapsed_s},
+                           {"usr_s", t.utime_s},
+                           {"sys_s", t.stime_s},
+                           {"usr_ns_per_io", t.ios ? t.utime_s * 1e9 / ios : 0.0},
+                           {"sys_ns_per_io", t.ios ? t.stime_s * 1e9 / ios : 0.0},
+                           {"vol_ctx_switches", t.vol_ctx_switches},
+                           {"invol_ctx_switches", t.invol_ctx_switches},
+                           {"submit_calls", t.submit_calls},
+                           {"reap_calls", t.reap_calls},
+                           {"empty_reaps", t.empty_reaps}});
+  }
+  json j{
+      {"path", r.path},
+      {"engine", run.path->engine},
+      {"poll", run.path->poll},
+      {"node", r.node},
+      {"round", run.round},
+      {"iodepth", r.iodepth},
+      {"submit_batch", r.submit_batch},
+      {"complete_batch", r.complete_batch},
+      {"elapsed_s", r.elapsed_s},
+      {"ios", r.ios},
+      {"bytes", r.bytes},
+      {"iops", r.iops},
+      {"bw_bytes_per_s", r.bw_bytes_s},
+      {"latency_ns", latency_json(*r.hist)},
+      {"iops_series", r.iops_series},
+      {"submit", {{"calls", sc}, {"ios", sub}, {"ios_per_call", per_call(sub, sc)}}},
+      {"reap", {{"calls", rc}, {"ios", reaped}, {"ios_per_call", per_call(reaped, rc)}, {"empty_calls", empty}}},
+      {"threads", threads},
+      {"errors", errors_json(r.errors)},
+      {"error_count", r.error_count},
+      {"verify", verify_json(r.verify)},
+      {"interrupted", r.interrupted}};
+  if (run.probes) j["probes"] = probe_window_json(*run.probes);
+  if (run.user_queue) j["user_queue"] = user_queue_record(*run.user_queue);
+  return j;
+}
+
+}  // namespace
+
+std::vector<CompareRow> compare_rows(const std::vector<std::vector<const PathResult*>>& per_path,
+                                     const std::string& baseline) {
+  std::vector<CompareRow> rows;
+  for (const auto& rounds : per_path) {
+    if (rounds.empty()) continue;
+    std::vector<double> iops, bw, p50, p99;
+    for (const auto* r : rounds) {
+      iops.push_back(r->iops);
+      bw.push_back(r->bw_bytes_s);
+      p50.push_back(static_cast<double>(r->hist->percentile(50)));
+      p99.push_back(static_cast<double>(r->hist->percentile(99)));
+    }
+    rows.push_back(CompareRow{rounds.front()->path, summarize(iops), summarize(bw), summarize(p50),
+                              summarize(p99), 0});
+  }
+  double base = 0;
+  for (const auto& r : rows)
+    if (r.path == baseline) base = r.iops.median;
+  for (auto& r : rows) r.ratio_to_baseline = base > 0 ? r.iops.median / base : 0;
+  return rows;
+}
+
+nlohmann::json build_report(const ReportInput& in) {
+  json env{{"kernel_release", in.env.kernel_release},
+           {"kernel_version", in.env.kernel_version},
+           {"machine", in.env.machine},
+           {"hostname", in.env.hostname},
+           {"kernel_cmdline", in.env.kernel_cmdline},
+           {"cpu_model", in.env.cpu_model},
+           {"cpus_online", in.env.cpus_online},
+           {"nvme_module_parameters", in.env.nvme_module_params}};
+  json runs = json::array();
+  uint64_t errors = 0, bad = 0;
+  for (const auto& r : in.runs) {
+    runs.push_back(run_json(r));
+    errors += r.result->error_count;
+    bad += r.result->verify.bad_sectors;
+  }
+  json comparison = nullptr;
+  if (in.command == "compare") {
+    json paths = json::array();
+    for (const auto& row : in.comparison)
+      paths.push_back(json{{"path", row.path},
+                           {"iops", summary_json(row.iops)},
+                           {"bw_bytes_per_s", summary_json(row.bw_bytes_s)},
+                           {"lat_p50_ns", summary_json(row.lat_p50_ns)},
+                           {"lat_p99_ns", summary_json(row.lat_p99_ns)},
+                           {"ratio_to_baseline", row.ratio_to_baseline}});
+    comparison = json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
+  }
+  json report{{"schema_version", report_schema_version},
+              {"tool", ToolInfo{.version = in.env.tool_version, .git_revision = in.env.git_revision}},
+              {"command", in.command},
+              {"argv", in.argv},
+              {"created_at", utc_now()},
+              {"environment", env},
+              {"device", device_json(in.device, in.env)},
+              {"workload", workload_json(in.workload)},
+              {"runs", runs},
+              {"comparison", comparison},
+              {"status", {{"exit_code", in.exit_code}, {"errors", errors}, {"verify_bad_sectors", bad}}}};
+  if (!in.probes.is_null()) report["probes"] = in.probes;
+  if (in.ceiling_workload) {
+    json cruns = json::array();
+    std::vector<std::string> cpaths;
+    for (const auto& r : in.ceiling_runs) {
+      cruns.push_back(run_json(r));
+      if (std::find(cpaths.begin(), cpaths.end(), r.result->path) == cpaths.end()) cpaths.push_back(r.result->path);
+    }
+    report["ceiling"] = json{{"paths", cpaths},
+                             {"iodepth", in.ceiling_workload->iodepth},
+                             {"submit_batch", in.ceiling_workload->submit_batch},
+                             {"complete_batch", in.ceiling_workload->complete_batch},
+                             {"runs", cruns}};
+  }
+  return report;
+}
+
+std::string format_progress(const std::string& path, const ProgressSample& p) {
+  return fmt::format("{}: IOPS={}, BW={}, IOS/call={:.1f}/{:.1f}", path, si(p.iops), mib(p.bw_bytes_s),
+                     p.ios_per_submit, p.ios_per_reap);
+}
+
+std::string format_run_table(const std::vector<ReportInput::Run>& runs) {
+  std::string s = fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7} {:>7} {:>7} {:>6}\n",
+                              "path", "round", "IOPS", "BW", "p50us", "p90us", "p99us", "p99.9us",
+                              "p99.99us", "max_us", "IOS/call", "empty%", "usr/IO", "sys/IO", "errors");
+  for (const auto& run : runs) {
+    const PathResult& r = *run.result;
+    const Histogram& h = *r.hist;
+    uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0, ios = 0;
+    double usr = 0, sys = 0;
+    for (const auto& t : r.threads) {
+      sc += t.submit_calls, sub += t.submitted, rc += t.reap_calls, reaped += t.reaped, empty += t.empty_reaps;
+      usr += t.utime_s, sys += t.stime_s, ios += t.ios;
+    }
+    double nio = ios ? static_cast<double>(ios) : 1;
+    s += fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7.1f} {:>6.0f}n {:>6.0f}n {:>6}\n",
+                     r.path, run.round, si(r.iops), mib(r.bw_bytes_s), usec(h.percentile(50)),
+                     usec(h.percentile(90)), usec(h.percentile(99)), usec(h.percentile(99.9)),
+                     usec(h.percentile(99.99)), usec(h.max()),
+                     fmt::format("{:.1f}/{:.1f}", per_call(sub, sc), per_call(reaped, rc)),
+                     rc ? 100.0 * empty / rc : 0.0, usr * 1e9 / nio, sys * 1e9 / nio, r.error_count);
+  }
+  return s;
+}
+
+std::string format_compare_table(const std::vector<CompareRow>& rows, const std::string& baseline,
+                                 unsigned rounds) {
+  std::string s = fmt::format("{} rounds, interleaved; ratios are median IOPS over {}'s\n", rounds, baseline);
+  s += fmt::format("{:<11} {:>10} {:>10} {:>10} {:>7} {:>9} {:>9} {:>9}\n", "path", "IOPS med", "min", "max",
+                   "spread", "p50us", "p99us", "ratio");
+  for (const auto& r : rows)
+    s += fmt::format("{:<11} {:>10} {:>10} {:>10} {:>6.1f}% {:>9} {:>9} {:>8.3f}x\n", r.path, si(r.iops.median),
+                     si(r.iops.min), si(r.iops.max), r.iops.spread * 100, usec(r.lat_p50_ns.median),
+                     usec(r.lat_p99_ns.median), r.ratio_to_baseline);
+  return s;
+}
+
+std::string format_errors(const PathResult& r) {
+  std::string s;
+  for (const auto& e : r.errors)
+    s += fmt::format("{}: {} I/O error(s): {} (first at LBA {})\n", r.path, e.count, error_name(e), e.first_lba);
+  if (r.verify.enabled && r.verify.bad_sectors) {
+    s += fmt::format("{}: verify: {} bad sector(s) in {} block(s) checked\n", r.path, r.verify.bad_sectors,
+                     r.verify.blocks_checked);
+    for (const auto& m : r.verify.first_mismatches)
+      s += fmt::format("{}: verify: LBA {}: {} (stamp says LBA {}, seed {})\n", r.path, m.lba,
+                       verify_fault_name(m.fault), m.found_lba, m.found_seed);
+  }
+  return s;
+}
+
+nlohmann::json inventory_json(const Inventory& inv) {
+  json c = json::array(), n = json::array();
+  for (const auto& x : inv.controllers) c.push_back(controller_json(x));
+  for (const auto& x : inv.namespaces) n.push_back(namespace_json(x));
+  json uq = json::array();
+  for (const auto& q : inv.user_queues)
+    uq.push_back(json{{"name", q.name}, {"controller", q.controller}, {"index", q.index}, {"qid", q.qid},
+                      {"type", q.type}, {"depth", q.depth}, {"dev_node", q.dev_node}});
+  return json{{"controllers", c},
+              {"namespaces", n},
+              {"user_queues", uq},
+              {"nvme_module_parameters", inv.module_params}};
+}
+
+std::string format_uq_run(const std::string& path, const UqRunInfo& u) {
+  std::string s = fmt::format("{}: {} (qid {}, {} queue, depth {})", path, u.node, u.queue.qid, u.queue.type,
+                              u.queue.depth);
+  if (!u.delta) return s + ": kernel counters not read: " + u.error;
+  s += fmt::format(": kernel submitted {} completed {} polls {} empty_polls {}", u.delta->submitted,
+                   u.delta->completed, u.delta->polls, u.delta->empty_polls);
+  if (u.delta->polls)
+    s += fmt::format(" ({:.1f}% empty)", 100.0 * static_cast<double>(u.delta->empty_polls) /
+                                            static_cast<double>(u.delta->polls));
+  return s;
+}
+
+std::string format_inventory(const Inventory& inv) {
+  std::string s;
+  if (inv.controllers.empty() && inv.namespaces.empty()) return "no NVMe controllers found in sysfs\n";
+  s += "controllers:\n";
+  for (const auto& c : inv.controllers)
+    s += fmt::format("  {:<8} model \"{}\" fw {} serial {} transport {} queues {}{}\n", c.name, c.model,
+                     c.firmware, c.serial, c.transport, c.queue_count,
+                     c.emulated_qemu ? " (emulated: QEMU)" : "");
+  s += "namespaces:\n";
+  for (const auto& n : inv.namespaces) {
+    s += fmt::format("  /dev/{:<9} ctrl {} nsid {} lba {} size {} hw_queues {}\n", n.name, n.controller, n.nsid,
+                     n.lba_size, n.size_bytes, n.hw_queues);
+    std::string ng = n.ng_name.empty() ? "no ng device" : "/dev/" + n.ng_name + (n.ng_dev_node ? "" : " (node missing)");
+    bool ng_ok = !n.ng_name.empty() && n.ng_dev_node;
+    s += fmt::format("    psync, block-irq: yes\n");
+    s += fmt::format("    block-poll: {}\n", n.io_poll ? "yes" : "no (no poll queues: load nvme with poll_queues=N)");
+    s += fmt::format("    ng-irq: {} ({})\n", ng_ok ? "yes" : "no", ng);
+    s += fmt::format("    ng-poll: {}\n", ng_ok && n.io_poll ? "yes" : !ng_ok ? "no (no ng device)" : "no (no poll queues)");
+    for (const char* type : {"irq", "poll"}) {
+      std::string node;
+      for (const auto& q : inv.user_queues)
+        if (q.controller == n.controller && q.type == type && q.dev_node && node.empty()) node = "/dev/" + q.name;
+      std::string paths = std::string(type) == "irq" ? "uq-irq" : "uq-poll, uq-poll-check";
+      s += fmt::format("    {}: {}\n", paths,
+                       node.empty() ? fmt::format("no (no user_{} queue: boot with nvme.user_{}_queues=N)", type, type)
+                                    : "yes (" + node + ")");
+    }
+  }
+  if (!inv.user_queues.empty()) {
+    s += "user queues:\n";
+    for (const auto& q : inv.user_queues)
+      s += fmt::format("  /dev/{:<10} type {:<4} qid {} depth {}{}\n", q.name, q.type, q.qid, q.depth,
+                       q.dev_node ? "" : " (node missing)");
+  }
+  auto param = [&inv](const char* k) {
+    auto it = inv.module_params.find(k);
+    return it == inv.module_params.end() ? std::string("(none)") : it->second;
+  };
+  auto pq = inv.module_params.find("poll_queues");
+  s += fmt::format("nvme module: poll_queues={}", pq == inv.module_params.end() ? "(module not loaded)" : pq->second);
+  if (inv.module_params.count("user_irq_queues") || inv.module_params.count("user_poll_queues"))
+    s += fmt::format(" user_irq_queues={} user_poll_queues={}", param("user_irq_queues"), param("user_poll_queues"));
+  s += "\n";
+  return s;
+}
+
+}  // namespace qb

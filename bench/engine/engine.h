@@ -1,0 +1,62 @@
+// The one interface every I/O path implements. Engines see only requests,
+// buffers and completions: no JSON, no CLI, no workload logic, and the build
+// holds them to it (bench/engine/ links device and common only). Calls are
+// per batch, never per I/O, so the interface costs one indirect call per
+// batch.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "result.h"
+
+namespace qb {
+
+struct IoRequest {
+  uint64_t offset;  // bytes, a multiple of the LBA size
+  void* buf;
+  uint32_t len;
+  uint16_t tag;     // in-flight slot; also the registered buffer index
+  bool write;
+};
+
+struct Completion {
+  uint64_t tag;
+  int32_t res;           // >= 0 success (bytes, or 0 where the path reports none), < 0 -errno
+  uint16_t nvme_status;  // status field when the path sees NVMe status, else 0
+  bool short_io;         // fewer bytes than asked for
+};
+
+struct EngineConfig {
+  std::string node;       // what the engine opens: block device, char device or file
+  bool poll = false;      // IORING_SETUP_IOPOLL
+  bool write_access = false;
+  unsigned iodepth = 1;
+  uint32_t bs = 4096;
+  uint32_t lba_size = 512;
+  uint32_t nsid = 1;
+  bool fixed_buffers = false;
+  bool registered_files = false;
+  bool register_ring = false;
+  bool sqpoll = false;
+  // iodepth slots of bs bytes each, contiguous and aligned for O_DIRECT.
+  void* buffers = nullptr;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Opens the node and prepares the queue; a usage error means the setup is
+  // unsupported (e.g. no privilege, wrong node type).
+  virtual Result<void> setup(const EngineConfig& cfg) = 0;
+  // Queues reqs and lets the kernel see them; waits for wait_nr completions
+  // in the same call where the path allows it. 0 or -errno.
+  virtual int submit(std::span<const IoRequest> reqs, unsigned wait_nr) = 0;
+  // Harvests up to out.size() completions, waiting for wait_nr first.
+  // Returns the number harvested or -errno.
+  virtual int reap(std::span<Completion> out, unsigned wait_nr) = 0;
+  virtual void teardown() = 0;
+};
+
+}  // namespace qb

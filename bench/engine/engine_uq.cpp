@@ -1,0 +1,130 @@
+// uq: NVMe passthrough over io_uring on a user queue char device
+// (/dev/nvmeXuqN, kernel-patch/): the ng engine's commands on a hardware
+// queue blk-mq never sees. uq-irq and uq-poll enter the kernel as ng-irq and
+// ng-poll do; uq-poll-check reads the queue's mapped CQ ring first and
+// enters the kernel to poll only when a completion is pending there.
+#include <fcntl.h>
+#include <fmt/format.h>
+
+#include <bit>
+#include <chrono>
+#include <memory>
+
+#include "device.h"
+#include "engine_factory.h"
+#include "insn_marker.h"
+#include "nvme_cmd.h"
+#include "uq_queue.h"
+#include "uring_ring.h"
+
+namespace qb {
+
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+class UqEngine final : public UringEngine<UqEngine> {
+ public:
+  explicit UqEngine(const PathInfo& path) : path_(path), check_(path.user_space_wait) {}
+
+  Result<void> setup(const EngineConfig& cfg) override {
+    target_ = NvmeTarget{cfg.nsid, static_cast<unsigned>(std::countr_zero(cfg.lba_size)),
+                         cfg.fixed_buffers};
+    auto q = UqQueue::open(cfg.node, cfg.write_access, path_.name);
+    if (!q) return q.error();
+    queue_ = std::move(*q);
+    if (cfg.iodepth > queue_->depth() - 1)
+      return usage_error(fmt::format("{}: --iodepth {} exceeds what {} takes at a time ({}: depth {} less one); "
+                                     "use --iodepth {} or less, over all --threads",
+                                     path_.name, cfg.iodepth, cfg.node, cfg.node, queue_->depth(),
+                                     queue_->depth() - 1));
+    auto r = open_node_and_ring(cfg, cfg.write_access ? O_RDWR : O_RDONLY, true, path_.name);
+    if (!r) queue_.reset();
+    return r;
+  }
+
+  void prep(io_uring_sqe* sqe, const IoRequest& r) { prep_nvme_rw(sqe, ring_.sqe_fd(), target_, r); }
+  void decode(const io_uring_cqe* cqe, Completion& c) { decode_nvme_cqe(cqe, c); }
+
+  int submit(std::span<const IoRequest> reqs, unsigned wait_nr) override {
+    if (!check_) return UringEngine::submit(reqs, wait_nr);
+    queue(reqs);
+    return ring_.submit_no_poll();
+  }
+
+  int reap(std::span<Completion> out, unsigned wait_nr) override {
+    if (!check_) return UringEngine::reap(out, wait_nr);
+    auto dec = decoder();
+    unsigned n = ring_.peek(out, dec);
+    if (n > 0) return static_cast<int>(n);
+    // Poll in the kernel only when the CQ shows a completion. The driver
+    // completes through task work, which runs as the enter returns, so the
+    // CQEs appear after one more pass: owed counts the passes still due.
+    // The check is a hint, and a reset zeroes the ring (its commands fail
+    // from the kernel, unseen here), so after a quiet spell the kernel is
+    // asked anyway.
+    using clock = std::chrono::steady_clock;
+    auto quiet_until = clock::now() + std::chrono::milliseconds(20);
+    unsigned spins = 0, owed = 0;
+    for (;;) {
+      if (queue_->completion_pending()) {
+        owed = 2;
+      } else if (owed == 0) {
+        if (wait_nr == 0) return 0;
+        if (++spins % 256 != 0 || clock::now() < quiet_until) {
+          cpu_relax();
+          continue;
+        }
+        owed = 1;
+      }
+      owed--;
+      // Marked for the lab's instruction counter: a poll is empty when it
+      // neither moved the driver's CQ head nor brought a completion.
+      uint32_t head = queue_->head_phase();
+      mark_poll_start();
+      int ret = ring_.poll_once();
+      if (ret < 0) return ret;
+      n = ring_.peek(out, dec);
+      if (n > 0) return static_cast<int>(n);
+      if (queue_->head_phase() == head) mark_poll_empty();
+      quiet_until = clock::now() + std::chrono::milliseconds(20);
+    }
+  }
+
+  void teardown() override {
+    UringEngine::teardown();
+    queue_.reset();
+  }
+
+ private:
+  const PathInfo& path_;
+  const bool check_;
+  NvmeTarget target_{};
+  std::unique_ptr<UqQueue> queue_;
+};
+
+std::unique_ptr<Engine> create(const PathInfo& p) { return std::make_unique<UqEngine>(p); }
+Result<std::string> irq_node(const DeviceInfo& dev, const std::string& override_node) {
+  return uq_node_for(dev, "irq", override_node);
+}
+Result<std::string> poll_node(const DeviceInfo& dev, const std::string& override_node) {
+  return uq_node_for(dev, "poll", override_node);
+}
+
+const bool registered =
+    register_path(PathInfo{"uq-irq", "uq",
+                           "io_uring NVMe passthrough on a user_irq queue /dev/nvmeXuqN (kernel-patch/), interrupts",
+                           false, true, 0, 50, create, irq_node, true}) &&
+    register_path(PathInfo{"uq-poll", "uq",
+                           "io_uring NVMe passthrough on a user_poll queue /dev/nvmeXuqN, polled (IOPOLL)",
+                           true, true, 0, 60, create, poll_node, true}) &&
+    register_path(PathInfo{"uq-poll-check", "uq",
+                           "uq-poll, but polls in the kernel only when the mmap'ed CQ shows a completion",
+                           true, true, 0, 70, create, poll_node, true, true, /*user_space_wait=*/true});
+
+}  // namespace
+}  // namespace qb

@@ -1,0 +1,114 @@
+#include "uring_ring.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+namespace qb {
+
+namespace {
+
+// Why io_uring_queue_init_params() refused a ring, and what would work.
+Error setup_error(int ret, const UringOptions& o, std::string_view name) {
+  if (ret == -EPERM && o.sqpoll)
+    return usage_error(fmt::format("{}: --sqpoll needs privilege on this kernel: {}; run as root "
+                                   "or drop --sqpoll", name, strerror(-ret)), -ret);
+  if (ret == -EINVAL && o.big_entries)
+    return usage_error(fmt::format("{}: the kernel rejects SQE128/CQE32 rings: NVMe passthrough "
+                                   "over io_uring needs Linux 5.19 or later", name), -ret);
+  if (ret == -EPERM)
+    return usage_error(fmt::format("{}: io_uring is disabled for this user (kernel.io_uring_disabled); "
+                                   "run as root or enable it", name), -ret);
+  return runtime_error(fmt::format("{}: io_uring setup failed: {}", name, strerror(-ret)), -ret);
+}
+
+}  // namespace
+
+Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint32_t slot_len,
+                             unsigned slots, std::string_view name) {
+  io_uring_params p{};
+  if (o.iopoll) p.flags |= IORING_SETUP_IOPOLL;
+  if (o.big_entries) p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+  if (o.sqpoll) {
+    p.flags |= IORING_SETUP_SQPOLL;
+    p.sq_thread_idle = 1000;
+  } else {
+    // One thread owns each ring; these spare the kernel IPIs and locking
+    // (6.0+). Older kernels reject them and we retry without.
+    p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  }
+  int ret = io_uring_queue_init_params(o.entries, &ring_, &p);
+  if (ret == -EINVAL && (p.flags & IORING_SETUP_SINGLE_ISSUER)) {
+    unsigned flags = p.flags & ~(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN);
+    p = io_uring_params{};
+    p.flags = flags;
+    ret = io_uring_queue_init_params(o.entries, &ring_, &p);
+  }
+  if (ret < 0) return setup_error(ret, o, name);
+  open_ = true;
+  sqpoll_ = o.sqpoll;
+  registered_ring_ = false;
+  sqe_fd_ = fd;
+  sqe_flags_ = 0;
+  if (o.registered_files) {
+    ret = io_uring_register_files(&ring_, &fd, 1);
+    if (ret < 0) {
+      close();
+      return runtime_error(fmt::format("{}: registering the file failed: {}", name, strerror(-ret)), -ret);
+    }
+    sqe_fd_ = 0;
+    sqe_flags_ |= IOSQE_FIXED_FILE;
+  }
+  if (o.fixed_buffers) {
+    std::vector<iovec> iov(slots);
+    for (unsigned i = 0; i < slots; i++)
+      iov[i] = iovec{static_cast<char*>(buffers) + static_cast<size_t>(i) * slot_len, slot_len};
+    ret = io_uring_register_buffers(&ring_, iov.data(), slots);
+    if (ret < 0) {
+      close();
+      if (ret == -ENOMEM)
+        return usage_error(fmt::format("{}: registering {} fixed buffers failed: out of locked memory "
+                                       "(RLIMIT_MEMLOCK); raise ulimit -l or drop --fixed-buffers",
+                                       name, slots), -ret);
+      return runtime_error(fmt::format("{}: registering fixed buffers failed: {}", name, strerror(-ret)), -ret);
+    }
+  }
+  if (o.register_ring) {
+    ret = io_uring_register_ring_fd(&ring_);
+    if (ret < 0) {
+      close();
+      return usage_error(fmt::format("{}: --register-ring is not supported by this kernel (5.18+ "
+                                     "needed): {}", name, strerror(-ret)), -ret);
+    }
+    registered_ring_ = true;
+  }
+  return Ok{};
+}
+
+int UringRing::submit_no_poll() {
+  if (sqpoll_) return submit(0);  // the SQ thread submits; nothing polls here
+  // What io_uring_submit does before entering, minus GETEVENTS.
+  io_uring_sq& sq = ring_.sq;
+  unsigned tail = sq.sqe_tail;
+  if (sq.sqe_head != tail) {
+    sq.sqe_head = tail;
+    io_uring_smp_store_release(sq.ktail, tail);
+  }
+  unsigned n = tail - *sq.khead;
+  if (n == 0) return 0;
+  unsigned fd = registered_ring_ ? static_cast<unsigned>(ring_.enter_ring_fd) : static_cast<unsigned>(ring_.ring_fd);
+  int ret = io_uring_enter(fd, n, 0, registered_ring_ ? IORING_ENTER_REGISTERED_RING : 0, nullptr);
+  if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) return 0;
+  return ret;
+}
+
+void UringRing::close() {
+  if (open_) io_uring_queue_exit(&ring_);
+  open_ = false;
+}
+
+}  // namespace qb

@@ -1,0 +1,110 @@
+// Runs one workload over one path: threads (one engine and ring each),
+// pinning, ramp, runtime or I/O count, the per-second series and rusage.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device.h"
+#include "engine_factory.h"
+#include "histogram.h"
+#include "result.h"
+#include "verify.h"
+#include "window_hooks.h"
+#include "workload.h"
+
+namespace qb {
+
+struct RunSpec {
+  WorkloadOptions workload;
+  const PathInfo* path = nullptr;
+  DeviceInfo device;
+  std::string node;  // resolved node the engine opens
+  WindowHooks* hooks = nullptr;
+};
+
+// One error kind: an NVMe status (nvme_status != 0) or an errno.
+struct ErrorCount {
+  uint16_t nvme_status = 0;
+  int errnum = 0;
+  bool short_io = false;
+  uint64_t count = 0;
+  uint64_t first_lba = 0;
+};
+
+struct VerifyResult {
+  bool enabled = false;
+  uint64_t blocks_checked = 0;
+  uint64_t bad_sectors = 0;
+  std::vector<VerifyMismatch> first_mismatches;  // at most max_mismatches
+  static constexpr size_t max_mismatches = 16;
+};
+
+struct ThreadResult {
+  unsigned thread = 0;
+  int cpu = -1;
+  uint64_t ios = 0;
+  uint64_t reads = 0;
+  uint64_t writes = 0;
+  uint64_t bytes = 0;
+  uint64_t submit_calls = 0;
+  uint64_t submitted = 0;
+  uint64_t reap_calls = 0;
+  uint64_t reaped = 0;
+  uint64_t empty_reaps = 0;
+  double elapsed_s = 0;
+  double utime_s = 0;
+  double stime_s = 0;
+  uint64_t vol_ctx_switches = 0;
+  uint64_t invol_ctx_switches = 0;
+  std::vector<ErrorCount> errors;
+  VerifyResult verify;
+  std::unique_ptr<Histogram> hist;
+};
+
+struct PathResult {
+  std::string path;
+  std::string node;
+  unsigned iodepth = 0;  // effective: a path may cap it (psync: 1)
+  unsigned submit_batch = 0;
+  unsigned complete_batch = 0;
+  double elapsed_s = 0;
+  uint64_t ios = 0;
+  uint64_t bytes = 0;
+  double iops = 0;
+  double bw_bytes_s = 0;
+  std::vector<double> iops_series;  // one entry per full second measured
+  std::unique_ptr<Histogram> hist;
+  std::vector<ThreadResult> threads;
+  std::vector<ErrorCount> errors;  // summed over threads
+  uint64_t error_count = 0;
+  VerifyResult verify;
+  bool interrupted = false;
+};
+
+struct ProgressSample {
+  unsigned second = 0;
+  double iops = 0;
+  double bw_bytes_s = 0;
+  double ios_per_submit = 0;
+  double ios_per_reap = 0;
+};
+
+using ProgressFn = std::function<void(const ProgressSample&)>;
+
+// Effective depth/batches after the path's own limits.
+struct EffectiveDepth {
+  unsigned iodepth, submit_batch, complete_batch;
+};
+EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p);
+
+Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress);
+
+// SIGINT asks every running thread to stop; the partial result is kept and
+// marked interrupted.
+void request_stop();
+
+}  // namespace qb

@@ -1,0 +1,45 @@
+#include "histogram.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace qb {
+
+uint64_t Histogram::lower_bound_of(unsigned index) {
+  if (index < 2 * sub_buckets) return index;
+  unsigned shift = index / sub_buckets - 1;
+  uint64_t sub = index - shift * sub_buckets;  // in [sub_buckets, 2*sub_buckets)
+  return sub << shift;
+}
+
+uint64_t Histogram::upper_bound_of(unsigned index) {
+  if (index < 2 * sub_buckets) return index;
+  unsigned shift = index / sub_buckets - 1;
+  return lower_bound_of(index) + ((1ULL << shift) - 1);
+}
+
+void Histogram::merge(const Histogram& o) {
+  for (unsigned i = 0; i < bucket_count; i++) counts_[i] += o.counts_[i];
+  count_ += o.count_;
+  sum_ += o.sum_;
+  max_ = std::max(max_, o.max_);
+  min_ = std::min(min_, o.min_);
+}
+
+uint64_t Histogram::percentile(double q) const {
+  if (count_ == 0) return 0;
+  auto rank = static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_)));
+  rank = std::clamp<uint64_t>(rank, 1, count_);
+  uint64_t seen = 0;
+  for (unsigned i = 0; i < bucket_count; i++) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      uint64_t lo = lower_bound_of(i), hi = upper_bound_of(i);
+      uint64_t mid = lo + (hi - lo) / 2;
+      return std::clamp(mid, min(), max_);
+    }
+  }
+  return max_;
+}
+
+}  // namespace qb

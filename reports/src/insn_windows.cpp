@@ -1,0 +1,145 @@
+#include "insn_windows.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+
+#include "schema.h"
+#include "stats.h"
+
+namespace qb {
+
+using nlohmann::json;
+
+namespace {
+
+// "key=value" fields of one line, in order.
+std::optional<std::vector<std::pair<std::string_view, uint64_t>>> fields_of(std::string_view line) {
+  std::vector<std::pair<std::string_view, uint64_t>> out;
+  while (!line.empty()) {
+    size_t sp = line.find(' ');
+    std::string_view tok = line.substr(0, sp);
+    line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    if (tok.empty()) continue;
+    size_t eq = tok.find('=');
+    if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+    uint64_t v = 0;
+    std::string_view num = tok.substr(eq + 1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+    if (ec != std::errc() || p != num.data() + num.size()) return std::nullopt;
+    out.emplace_back(tok.substr(0, eq), v);
+  }
+  return out;
+}
+
+std::optional<double> per_io(uint64_t count, double ios) {
+  return ios > 0 ? std::optional<double>(static_cast<double>(count) / ios) : std::nullopt;
+}
+
+// Window i as runs[i].instructions, and the medians per path, in the
+// order paths first appear.
+std::vector<PathInstructions> attach_runs(json& runs, size_t nruns, const InsnWindowFile& file) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<double>> kern, user, useful;
+  for (size_t i = 0; i < nruns; i++) {
+    const InsnWindow& w = file.windows[i];
+    json& r = runs[i];
+    double ios = r.value("ios", 0.0);
+    bool marked = w.polls && w.empty_polls && w.empty_kernel && w.empty_user && *w.polls > 0;
+    RunInstructions ri;
+    ri.window = w.index;
+    ri.kernel = w.kernel;
+    ri.user = w.user;
+    ri.kernel_per_io = per_io(w.kernel, ios);
+    ri.user_per_io = per_io(w.user, ios);
+    ri.marked_polls = w.polls;
+    if (marked) {
+      ri.empty_polls = w.empty_polls;
+      ri.empty_poll_kernel = w.empty_kernel;
+      ri.empty_poll_user = w.empty_user;
+    }
+    ri.useful_kernel_per_io =
+        marked ? per_io(w.kernel - std::min(w.kernel, *w.empty_kernel), ios) : per_io(w.kernel, ios);
+    ri.empty_polls_separated = marked;
+    r["instructions"] = ri;
+    std::string path = r.value("path", "");
+    if (!kern.count(path)) order.push_back(path);
+    if (ios > 0) {
+      kern[path].push_back(*ri.kernel_per_io);
+      user[path].push_back(*ri.user_per_io);
+      useful[path].push_back(*ri.useful_kernel_per_io);
+    } else {
+      kern[path];
+    }
+  }
+  std::vector<PathInstructions> paths;
+  for (const auto& p : order)
+    paths.push_back(PathInstructions{p, summarize(kern[p]), summarize(user[p]), summarize(useful[p])});
+  return paths;
+}
+
+}  // namespace
+
+Result<InsnWindowFile> parse_insn_windows(std::string_view text) {
+  InsnWindowFile f;
+  unsigned lineno = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    lineno++;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    auto bad = [&] { return usage_error(fmt::format("line {}: not an insn_window line: '{}'", lineno, line)); };
+    if (line.starts_with("unclosed-window ")) {
+      if (!fields_of(line.substr(16))) return bad();
+      f.unclosed = true;
+      continue;
+    }
+    auto kv = fields_of(line);
+    if (!kv || kv->empty() || kv->front().first != "window") return bad();
+    InsnWindow w;
+    bool have_kernel = false, have_user = false;
+    for (const auto& [k, v] : *kv) {
+      if (k == "window") w.index = static_cast<unsigned>(v);
+      else if (k == "kernel") w.kernel = v, have_kernel = true;
+      else if (k == "user") w.user = v, have_user = true;
+      else if (k == "polls") w.polls = v;
+      else if (k == "empty_polls") w.empty_polls = v;
+      else if (k == "empty_kernel") w.empty_kernel = v;
+      else if (k == "empty_user") w.empty_user = v;
+    }
+    if (!have_kernel || !have_user) return bad();
+    f.windows.push_back(w);
+  }
+  return f;
+}
+
+AttachOutcome attach_insn_windows(json& report, const InsnWindowFile& file, const std::string& source) {
+  AttachOutcome out;
+  json& runs = report["runs"];
+  size_t nruns = runs.is_array() ? runs.size() : 0;
+  for (auto& r : runs) r.erase("instructions");  // attach afresh
+  bool numbered = true;
+  for (size_t i = 0; i < file.windows.size(); i++) numbered &= file.windows[i].index == i + 1;
+  if (file.windows.size() != nruns) {
+    out.message = fmt::format("{} has {} window(s) for {} run(s){}: instruction counts not attached", source,
+                              file.windows.size(), nruns,
+                              file.unclosed ? " and a window the guest never closed" : "");
+  } else if (!numbered) {
+    out.message = fmt::format("{}: windows are not numbered 1..{} in order (several guests or runs wrote to it?): "
+                              "instruction counts not attached",
+                              source, nruns);
+  } else {
+    out.attached = true;
+    out.message = fmt::format("{} window(s) from {}, one per run, in run order", nruns, source);
+  }
+  Instructions summary{source, "TCG plugin insn_window: guest instructions between the run's window marks",
+                       out.attached ? "attached" : "not_attached", out.message, file.windows.size(), nruns, {}};
+  if (out.attached) summary.paths = attach_runs(runs, nruns, file);
+  report["instructions"] = summary;
+  return out;
+}
+
+}  // namespace qb

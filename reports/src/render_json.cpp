@@ -1,0 +1,80 @@
+// JSON for CI: what the other formats conclude from a report, as data: the
+// device's ceiling, the verdict of every path and run, the efficiency and
+// instruction figures, and the targets. The report itself stays the source.
+#include <nlohmann/json.hpp>
+
+#include "schema.h"
+#include "reporter.h"
+#include "targets.h"
+
+namespace qb {
+
+namespace {
+
+using nlohmann::json;
+
+json optional_summary(const Summary& s) { return s.n ? summary_json(s) : json(nullptr); }
+
+json analysis(const ReportData& r) {
+  json paths = json::array();
+  for (const auto& p : r.paths)
+    paths.push_back(json{{"path", p.path},
+                         {"poll", p.poll},
+                         {"rounds", p.rounds},
+                         {"iops", summary_json(p.iops)},
+                         {"cpu_busy", summary_json(p.cpu_busy)},
+                         {"cpu_ns_per_io", summary_json(p.cpu_ns_per_io)},
+                         {"ios_per_cpu_s", summary_json(p.ios_per_cpu_s)},
+                         {"uq_empty_poll_share", optional_summary(p.uq_empty_poll_share)},
+                         {"kernel_insn_per_io", optional_summary(p.kinsn_per_io)},
+                         {"user_insn_per_io", optional_summary(p.uinsn_per_io)},
+                         {"useful_kernel_insn_per_io", optional_summary(p.useful_kinsn_per_io)},
+                         {"empty_poll_kernel_insn_per_io", optional_summary(p.empty_kinsn_per_io)},
+                         {"empty_poll_cpu_ns_per_io", optional_summary(p.empty_poll_cpu_ns_per_io)},
+                         {"bound", bound_name(p.bound)},
+                         {"bound_reason", p.bound_reason}});
+  json runs = json::array();
+  for (const auto& b : r.run_bounds)
+    runs.push_back(json{{"path", b.path},
+                        {"round", b.round},
+                        {"iops", b.iops},
+                        {"busy", b.busy},
+                        {"empty_poll_share", b.empty_poll_share >= 0 ? json(b.empty_poll_share) : json(nullptr)},
+                        {"bound", bound_name(b.verdict.bound)},
+                        {"bound_reason", b.verdict.reason}});
+  json targets = json::array();
+  for (const auto& t : evaluate_targets(r))
+    targets.push_back(json{{"target", t.name},
+                           {"goal", t.goal},
+                           {"measured", t.measured},
+                           {"status", target_status_name(t.status)},
+                           {"verdict", t.verdict},
+                           {"note", t.note}});
+  return json{{"file", r.file},
+              {"ceiling",
+               {{"iops", r.ceiling.iops},
+                {"source", r.ceiling.source},
+                {"confirmed", r.ceiling.confirmed},
+                {"evidence", r.ceiling.evidence}}},
+              {"bound_rule", bound_rule()},
+              {"instructions", r.insn_status.empty() ? json(nullptr)
+                                                     : json{{"status", r.insn_status}, {"message", r.insn_message}}},
+              {"paths", paths},
+              {"runs", runs},
+              {"targets", targets}};
+}
+
+class JsonReporter final : public Reporter {
+ public:
+  Result<std::string> render(const std::vector<ReportData>& reports, const RenderOptions&) const override {
+    json out{{"analysis_of", "nvme-qbench report"}, {"reports", json::array()}};
+    for (const auto& r : reports) out["reports"].push_back(analysis(r));
+    return out.dump(2) + "\n";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+
+}  // namespace qb

@@ -1,0 +1,607 @@
+#include "report_data.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace qb {
+
+using nlohmann::json;
+
+namespace {
+
+const MetricDef metrics[] = {
+    {"iops", "IOPS", true, true, false, 1, "", &PathAggregate::iops},
+    {"bw", "bandwidth MiB/s", true, true, false, 1.0 / (1024 * 1024), "MiB/s", &PathAggregate::bw_bytes_s},
+    {"p50", "latency p50 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p50_ns},
+    {"p90", "latency p90 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p90_ns},
+    {"p99", "latency p99 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p99_ns},
+    {"p99.9", "latency p99.9 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_9_ns},
+    {"p99.99", "latency p99.99 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_99_ns},
+    {"ios-per-submit", "I/Os per submit call", true, false, false, 1, "", &PathAggregate::ios_per_submit},
+    {"ios-per-reap", "I/Os per reap call", true, false, false, 1, "", &PathAggregate::ios_per_reap},
+    {"usr-per-io", "CPU usr ns per I/O", false, false, false, 1, "ns", &PathAggregate::usr_ns_per_io},
+    {"sys-per-io", "CPU sys ns per I/O", false, false, false, 1, "ns", &PathAggregate::sys_ns_per_io},
+    {"cpu-per-io", "CPU ns per I/O", false, true, false, 1, "ns", &PathAggregate::cpu_ns_per_io},
+    {"cpu-busy", "CPU busy, of 1 CPU", false, false, false, 1, "", &PathAggregate::cpu_busy},
+    {"empty-reaps", "empty reap calls", false, false, false, 1, "", &PathAggregate::empty_reap_ratio},
+    {"useless-polls", "useless-poll ratio", false, true, true, 1, "", &PathAggregate::useless_poll_ratio},
+    {"block-calls", "block-layer calls per I/O", false, true, true, 1, "", &PathAggregate::block_calls_per_io},
+    {"ios-per-cpu-s", "I/Os per busy CPU second", true, false, false, 1, "", &PathAggregate::ios_per_cpu_s},
+    {"uq-empty-polls", "kernel empty-poll share (user queue)", false, false, true, 1, "",
+     &PathAggregate::uq_empty_poll_share},
+    {"uq-polls-per-io", "kernel polls per I/O (user queue)", false, false, true, 1, "", &PathAggregate::uq_polls_per_io},
+    {"kinsn-per-io", "kernel instructions per I/O", false, true, true, 1, "insn", &PathAggregate::kinsn_per_io},
+    {"uinsn-per-io", "user instructions per I/O", false, false, true, 1, "insn", &PathAggregate::uinsn_per_io},
+    {"useful-kinsn-per-io", "kernel instr/IO without empty polls", false, false, true, 1, "insn",
+     &PathAggregate::useful_kinsn_per_io},
+    {"empty-kinsn-per-io", "kernel instr/IO in empty polls", false, false, true, 1, "insn",
+     &PathAggregate::empty_kinsn_per_io},
+    {"empty-polls-per-io", "marked empty polls per I/O", false, false, true, 1, "", &PathAggregate::empty_polls_marked_per_io},
+    {"empty-poll-cpu-per-io", "CPU ns per I/O in empty polls", false, false, true, 1, "ns",
+     &PathAggregate::empty_poll_cpu_ns_per_io},
+};
+
+// Reads fields and remembers the first one that is missing or mistyped, so
+// a damaged report is rejected with the field's name instead of an
+// exception.
+class Reader {
+ public:
+  explicit Reader(std::string name) : name_(std::move(name)) {}
+
+  const json& obj(const json& j, const char* key, const std::string& where) {
+    static const json empty = json::object();
+    if (!j.is_object() || !j.contains(key) || !j[key].is_object()) return fail(where, key, "an object"), empty;
+    return j[key];
+  }
+  const json& arr(const json& j, const char* key, const std::string& where) {
+    static const json empty = json::array();
+    if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return fail(where, key, "an array"), empty;
+    return j[key];
+  }
+  double num(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return fail(where, key, "a number"), 0;
+    return j[key].get<double>();
+  }
+  std::string str(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return fail(where, key, "a string"), "";
+    return j[key].get<std::string>();
+  }
+  bool flag(const json& j, const char* key, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_boolean()) return fail(where, key, "true or false"), false;
+    return j[key].get<bool>();
+  }
+  // Optional fields: null and absent read as the fallback.
+  static std::string opt_str(const json& j, const char* key, std::string fallback = "") {
+    if (j.is_object() && j.contains(key)) {
+      if (j[key].is_string()) return j[key].get<std::string>();
+      if (j[key].is_number_integer()) return std::to_string(j[key].get<long long>());
+    }
+    return fallback;
+  }
+  static double opt_num(const json& j, const char* key, double fallback) {
+    return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+  }
+
+  bool ok() const { return error_.empty(); }
+  Error error() const { return usage_error(fmt::format("{}: {}", name_, error_)); }
+
+ private:
+  void fail(const std::string& where, const char* key, const char* what) {
+    if (error_.empty())
+      error_ = fmt::format("field {}{}{} is missing or not {}; the file does not follow schema version 1", where,
+                           where.empty() ? "" : ".", key, what);
+  }
+  std::string name_;
+  std::string error_;
+};
+
+struct RunFacts {
+  double iops, bw, lat[7], per_submit, per_reap, usr, sys, busy, empty;
+  double ios_per_cpu_s;
+  double uq_empty_share = -1, uq_polls_per_io = -1;  // -1: no user queue counters
+  // runs[].instructions; -1: not attached
+  double kinsn = -1, uinsn = -1, useful_kinsn = -1, empty_kinsn = -1, empty_polls = -1, empty_cpu_ns = -1;
+  std::map<std::string, double> calls_per_io;  // --probes: available functions
+  bool has_probes = false;
+  double useless = -1, block_calls = -1;  // -1: not measured in this run
+  std::string poll_function;
+  std::vector<SymbolShare> symbols;
+  std::vector<double> series;
+  uint64_t errors;
+  bool interrupted;
+};
+
+std::vector<SymbolShare> read_symbols(const json& list) {
+  std::vector<SymbolShare> out;
+  if (!list.is_array()) return out;
+  double total = 0;
+  for (const auto& s : list) {
+    std::string name = Reader::opt_str(s, "symbol", Reader::opt_str(s, "name"));
+    double share = Reader::opt_num(s, "self_share", Reader::opt_num(s, "share", -1));
+    double count = Reader::opt_num(s, "samples", Reader::opt_num(s, "count", 0));
+    out.push_back(SymbolShare{name, share >= 0 ? share : count});
+    total += count;
+  }
+  // Counts rather than shares: turn them into fractions of the listed samples.
+  if (total > 0)
+    for (auto& s : out)
+      if (s.share > 1) s.share /= total;
+  return out;
+}
+
+// run.probes as nvme-qbench --probes writes it: counted kernel functions
+// (kind "poll" with empty_calls, kind "call") and a kernel profile. The
+// useless-poll ratio is that of the poll function called most often (the
+// driver's, which every poll reaches); block-layer calls per I/O sum the
+// counted "call" functions.
+void read_probes(const json& p, RunFacts& f) {
+  f.has_probes = true;
+  f.useless = Reader::opt_num(p, "useless_poll_ratio", -1);
+  f.block_calls = Reader::opt_num(p, "block_calls_per_io", -1);
+  double most_calls = 0, calls_sum = 0;
+  bool any_call = false;
+  if (p.contains("functions") && p["functions"].is_array())
+    for (const auto& fn : p["functions"]) {
+      if (!fn.is_object() || fn.value("available", false) != true) continue;
+      double calls = Reader::opt_num(fn, "calls", 0);
+      f.calls_per_io[Reader::opt_str(fn, "name")] = Reader::opt_num(fn, "calls_per_io", 0);
+      if (fn.value("kind", "") == "poll") {
+        double ratio = Reader::opt_num(fn, "useless_ratio", -1);
+        if (ratio >= 0 && calls > most_calls && !p.contains("useless_poll_ratio")) {
+          most_calls = calls;
+          f.useless = ratio;
+          f.poll_function = Reader::opt_str(fn, "name");
+        }
+      } else if (fn.value("kind", "") == "call") {
+        calls_sum += Reader::opt_num(fn, "calls_per_io", 0);
+        any_call = true;
+      }
+    }
+  if (f.block_calls < 0 && any_call) f.block_calls = calls_sum;
+  if (p.contains("profile") && p["profile"].is_object() && p["profile"].value("available", false) == true)
+    f.symbols = read_symbols(p["profile"].contains("top_symbols") ? p["profile"]["top_symbols"] : json());
+  else if (p.contains("top_symbols"))
+    f.symbols = read_symbols(p["top_symbols"]);
+}
+
+// runs[].instructions as attach-windows writes it. Empty polls are set
+// apart only when the path marked its polls; their CPU time is estimated
+// by their share of the window's instructions.
+void read_instructions(const json& in, double ios, double cpu_s, RunFacts& f) {
+  auto ri = read_typed<RunInstructions>(in);
+  if (!ri || !ri->kernel || !ri->user || ios <= 0) return;
+  auto kernel = static_cast<double>(*ri->kernel), user = static_cast<double>(*ri->user);
+  f.kinsn = kernel / ios;
+  f.uinsn = user / ios;
+  f.useful_kinsn = f.kinsn;
+  if (ri->empty_polls_separated) {
+    auto ek = static_cast<double>(ri->empty_poll_kernel.value_or(0));
+    auto eu = static_cast<double>(ri->empty_poll_user.value_or(0));
+    f.empty_kinsn = ek / ios;
+    f.useful_kinsn = (kernel - std::min(kernel, ek)) / ios;
+    f.empty_polls = static_cast<double>(ri->empty_polls.value_or(0)) / ios;
+    if (kernel + user > 0) f.empty_cpu_ns = cpu_s * 1e9 / ios * (ek + eu) / (kernel + user);
+  }
+}
+
+RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
+  RunFacts f{};
+  f.iops = rd.num(run, "iops", where);
+  f.bw = rd.num(run, "bw_bytes_per_s", where);
+  const json& lat = rd.obj(run, "latency_ns", where);
+  const char* keys[] = {"min", "p50", "p90", "p99", "p99_9", "p99_99", "max"};
+  for (int i = 0; i < 7; i++) f.lat[i] = rd.num(lat, keys[i], where + ".latency_ns");
+  f.per_submit = rd.num(rd.obj(run, "submit", where), "ios_per_call", where + ".submit");
+  const json& reap = rd.obj(run, "reap", where);
+  f.per_reap = rd.num(reap, "ios_per_call", where + ".reap");
+  double reap_calls = rd.num(reap, "calls", where + ".reap");
+  f.empty = reap_calls > 0 ? rd.num(reap, "empty_calls", where + ".reap") / reap_calls : 0;
+  double ios = 0, usr = 0, sys = 0, busy = 0;
+  const json& threads = rd.arr(run, "threads", where);
+  for (size_t i = 0; i < threads.size(); i++) {
+    std::string tw = fmt::format("{}.threads[{}]", where, i);
+    ios += rd.num(threads[i], "ios", tw);
+    usr += rd.num(threads[i], "usr_s", tw);
+    sys += rd.num(threads[i], "sys_s", tw);
+    double el = rd.num(threads[i], "elapsed_s", tw);
+    busy += el > 0 ? (rd.num(threads[i], "usr_s", tw) + rd.num(threads[i], "sys_s", tw)) / el : 0;
+  }
+  f.usr = ios > 0 ? usr * 1e9 / ios : 0;
+  f.sys = ios > 0 ? sys * 1e9 / ios : 0;
+  f.busy = threads.empty() ? 0 : busy / static_cast<double>(threads.size());
+  for (const auto& v : rd.arr(run, "iops_series", where))
+    if (v.is_number()) f.series.push_back(v.get<double>());
+  f.errors = static_cast<uint64_t>(rd.num(run, "error_count", where));
+  f.interrupted = rd.flag(run, "interrupted", where);
+  f.ios_per_cpu_s = usr + sys > 0 ? ios / (usr + sys) : 0;
+  if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
+  if (run.contains("user_queue")) {
+    if (auto uq = read_typed<UserQueueRecord>(run["user_queue"]); uq && uq->counters) {
+      auto polls = static_cast<double>(uq->counters->polls);
+      if (polls > 0) f.uq_empty_share = static_cast<double>(uq->counters->empty_polls) / polls;
+      if (ios > 0) f.uq_polls_per_io = polls / ios;
+    }
+  }
+  if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, usr + sys, f);
+  return f;
+}
+
+template <class F>
+Summary over(const std::vector<RunFacts>& runs, F get) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(get(r));
+  return summarize(v);
+}
+
+// Summary over the runs where a figure was measured (>= 0); n == 0 when none.
+template <class F>
+Summary over_measured(const std::vector<RunFacts>& runs, F get) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (get(r) >= 0) v.push_back(get(r));
+  return summarize(v);
+}
+
+// The empty-poll share the bound rule reads: the user queue's own counters,
+// else the probes' useless-poll ratio.
+double empty_share_of(const PathAggregate& a) {
+  if (a.uq_empty_poll_share.n) return a.uq_empty_poll_share.median;
+  if (a.probes && a.useless_poll_ratio.n) return a.useless_poll_ratio.median;
+  return -1;
+}
+
+// The probes' figures of a path, over its probed runs.
+void aggregate_probes(PathAggregate& a, const std::vector<RunFacts>& probed) {
+  std::vector<double> useless, calls;
+  for (const auto& r : probed) {
+    if (r.useless >= 0) useless.push_back(r.useless);
+    if (r.block_calls >= 0) calls.push_back(r.block_calls);
+    if (!r.poll_function.empty()) a.poll_function = r.poll_function;
+  }
+  a.useless_poll_ratio = summarize(useless);  // n == 0: no poll function ran
+  a.block_calls_per_io = summarize(calls);
+  std::map<std::string, double> shares;
+  for (const auto& r : probed)
+    for (const auto& s : r.symbols) shares[s.symbol] += s.share / static_cast<double>(probed.size());
+  for (const auto& [sym, share] : shares) a.top_symbols.push_back(SymbolShare{sym, share});
+  std::sort(a.top_symbols.begin(), a.top_symbols.end(),
+            [](const SymbolShare& x, const SymbolShare& y) { return x.share > y.share; });
+  std::map<std::string, std::vector<double>> fn_calls;
+  for (const auto& r : probed)
+    for (const auto& [fn, v] : r.calls_per_io) fn_calls[fn].push_back(v);
+  for (const auto& [fn, v] : fn_calls) a.function_calls_per_io[fn] = summarize(v);
+}
+
+// Guest instructions per I/O, when every run has them attached; empty
+// polls apart when every run marked them.
+void aggregate_instructions(PathAggregate& a, const std::vector<RunFacts>& runs) {
+  a.instructions = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.kinsn >= 0; });
+  if (!a.instructions) return;
+  a.kinsn_per_io = over(runs, [](const RunFacts& r) { return r.kinsn; });
+  a.uinsn_per_io = over(runs, [](const RunFacts& r) { return r.uinsn; });
+  a.useful_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.useful_kinsn; });
+  a.empty_polls_separated = std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.empty_kinsn >= 0; });
+  if (!a.empty_polls_separated) return;
+  a.empty_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.empty_kinsn; });
+  a.empty_polls_marked_per_io = over(runs, [](const RunFacts& r) { return r.empty_polls; });
+  a.empty_poll_cpu_ns_per_io = over_measured(runs, [](const RunFacts& r) { return r.empty_cpu_ns; });
+}
+
+PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& all_runs) {
+  // With --probe-cost a path runs with probes on and off: its performance
+  // and instruction figures come from the runs without probes (whose own
+  // kernel work would otherwise count), the probe figures from the others.
+  std::vector<RunFacts> runs, probed;
+  for (const auto& r : all_runs) (r.has_probes ? probed : runs).push_back(r);
+  if (runs.empty()) runs = probed;
+  PathAggregate a;
+  a.path = path;
+  a.poll = poll;
+  a.rounds = static_cast<unsigned>(runs.size());
+  a.iops = over(runs, [](const RunFacts& r) { return r.iops; });
+  a.bw_bytes_s = over(runs, [](const RunFacts& r) { return r.bw; });
+  Summary* lat[] = {&a.lat_min_ns, &a.lat_p50_ns, &a.lat_p90_ns, &a.lat_p99_ns,
+                    &a.lat_p99_9_ns, &a.lat_p99_99_ns, &a.lat_max_ns};
+  for (int i = 0; i < 7; i++) *lat[i] = over(runs, [i](const RunFacts& r) { return r.lat[i]; });
+  a.ios_per_submit = over(runs, [](const RunFacts& r) { return r.per_submit; });
+  a.ios_per_reap = over(runs, [](const RunFacts& r) { return r.per_reap; });
+  a.usr_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr; });
+  a.sys_ns_per_io = over(runs, [](const RunFacts& r) { return r.sys; });
+  a.cpu_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr + r.sys; });
+  a.cpu_busy = over(runs, [](const RunFacts& r) { return r.busy; });
+  a.empty_reap_ratio = over(runs, [](const RunFacts& r) { return r.empty; });
+  a.probes = !probed.empty();
+  if (a.probes) aggregate_probes(a, probed);
+  for (const auto& r : all_runs) {
+    a.errors += r.errors;
+    a.interrupted |= r.interrupted;
+  }
+  for (const auto& r : runs) a.iops_series.push_back(r.series);
+  a.ios_per_cpu_s = over(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; });
+  a.uq_empty_poll_share = over_measured(runs, [](const RunFacts& r) { return r.uq_empty_share; });
+  a.uq_polls_per_io = over_measured(runs, [](const RunFacts& r) { return r.uq_polls_per_io; });
+  aggregate_instructions(a, runs);
+  return a;
+}
+
+// Every run, measured or ceiling run, is a lower bound of what the device
+// serves: the highest IOPS of any is the ceiling. It is confirmed when that
+// run showed by itself that it waited on the device.
+CeilingInfo find_ceiling(std::vector<CeilingInfo::Candidate> candidates, const std::string& ceiling_config,
+                         const BoundLimits& lim) {
+  CeilingInfo c;
+  c.ceiling_runs = ceiling_config;
+  c.candidates = std::move(candidates);
+  const CeilingInfo::Candidate* top = nullptr;
+  for (const auto& k : c.candidates)
+    if (!top || k.iops > top->iops) top = &k;
+  if (!top || top->iops <= 0) return c;
+  c.iops = top->iops;
+  c.source = top->ceiling_run ? fmt::format("the {} ceiling run of round {} ({})", top->path, top->round, ceiling_config)
+                              : fmt::format("{}, round {}", top->path, top->round);
+  if (top->busy <= lim.busy_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("its thread was busy {:.2f} (<= {:.2f}): it waited on the device", top->busy, lim.busy_device);
+  } else if (top->empty_poll_share >= lim.empty_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("{:.0f}% of its kernel polls found nothing (>= {:.0f}%): it waited on the device",
+                             top->empty_poll_share * 100, lim.empty_device * 100);
+  } else {
+    c.evidence = fmt::format("its thread was busy {:.2f}{}, so the device may serve more",
+                             top->busy, top->empty_poll_share >= 0
+                                            ? fmt::format(" with {:.0f}% empty kernel polls", top->empty_poll_share * 100)
+                                            : std::string());
+  }
+  return c;
+}
+
+// A run's empty-poll share: the user queue's counters, else the probes'.
+double run_empty_share(const RunFacts& f) {
+  return f.uq_empty_share >= 0 ? f.uq_empty_share : f.has_probes ? f.useless : -1;
+}
+
+// spins: the path marked its kernel polls for the instruction counter,
+// which only a path that first checks the mapped CQ in user space does.
+BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins) {
+  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share, spins};
+}
+
+}  // namespace
+
+std::span<const MetricDef> metric_defs() { return metrics; }
+
+const MetricDef* find_metric(std::string_view key) {
+  for (const auto& m : metrics)
+    if (key == m.key) return &m;
+  return nullptr;
+}
+
+std::string metric_keys() {
+  std::string s;
+  for (const auto& m : metrics) s += (s.empty() ? "" : ", ") + std::string(m.key);
+  return s;
+}
+
+const PathAggregate* ReportData::find(const std::string& path) const {
+  for (const auto& p : paths)
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+std::string ReportData::workload_line() const {
+  return fmt::format("{} bs={} iodepth={} submit-batch={} complete-batch={} threads={}{}{}{}", rw, bs, iodepth,
+                     submit_batch, complete_batch, threads, fixed_buffers ? " fixed-buffers" : "",
+                     registered_files ? " registered-files" : "", sqpoll ? " sqpoll" : "");
+}
+
+namespace {
+
+// The document's schema_version, if this build reads it.
+Result<int> readable_version(const json& doc, const std::string& name) {
+  if (!doc.is_object() || !doc.contains("schema_version"))
+    return usage_error(fmt::format("{}: not an nvme-qbench report (no schema_version field)", name));
+  if (!doc["schema_version"].is_number_integer())
+    return usage_error(fmt::format("{}: schema_version {} is not an integer", name, doc["schema_version"].dump()));
+  int version = doc["schema_version"].get<int>();
+  if (std::find(std::begin(readable_schema_versions), std::end(readable_schema_versions), version) ==
+      std::end(readable_schema_versions)) {
+    std::string supported;
+    for (int v : readable_schema_versions) supported += (supported.empty() ? "" : ", ") + std::to_string(v);
+    return usage_error(fmt::format("{}: report schema version {} is not supported; this nvme-qbench {} reads "
+                                   "schema version {}",
+                                   name, version, QB_VERSION, supported));
+  }
+  return version;
+}
+
+// The command, the tool and the machine it ran on.
+void read_context(Reader& rd, const json& doc, ReportData& d) {
+  d.command = rd.str(doc, "command", "");
+  for (const auto& a : rd.arr(doc, "argv", ""))
+    if (a.is_string()) d.argv.push_back(a.get<std::string>());
+  d.created_at = rd.str(doc, "created_at", "");
+  if (auto tool = read_typed<ToolInfo>(rd.obj(doc, "tool", ""))) {
+    d.tool_version = tool->version;
+    d.git_revision = tool->git_revision;
+  }
+  const json& env = rd.obj(doc, "environment", "");
+  d.kernel_release = rd.str(env, "kernel_release", "environment");
+  d.kernel_version = Reader::opt_str(env, "kernel_version");
+  d.kernel_cmdline = Reader::opt_str(env, "kernel_cmdline");
+  d.hostname = Reader::opt_str(env, "hostname");
+  d.machine = Reader::opt_str(env, "machine");
+  d.cpu_model = Reader::opt_str(env, "cpu_model");
+  d.cpus_online = static_cast<unsigned>(Reader::opt_num(env, "cpus_online", 0));
+  if (env.contains("nvme_module_parameters") && env["nvme_module_parameters"].is_object())
+    for (const char* k : {"poll_queues", "write_queues", "io_queue_depth", "use_threaded_interrupts"})
+      if (env["nvme_module_parameters"].contains(k))
+        d.nvme_params.emplace_back(k, Reader::opt_str(env["nvme_module_parameters"], k));
+}
+
+void read_device(Reader& rd, const json& doc, ReportData& d) {
+  const json& dev = rd.obj(doc, "device", "");
+  d.device_path = rd.str(dev, "path", "device");
+  d.device_kind = rd.str(dev, "kind", "device");
+  d.emulated = dev.contains("emulated_controller") && dev["emulated_controller"] == true;
+  d.device_note = Reader::opt_str(dev, "note");
+  d.lba_size = static_cast<int>(rd.num(dev, "lba_size", "device"));
+  d.io_poll = rd.flag(dev, "io_poll", "device");
+  if (dev.contains("controller") && dev["controller"].is_object()) {
+    const json& c = dev["controller"];
+    d.device_model = Reader::opt_str(c, "model");
+    d.device_firmware = Reader::opt_str(c, "firmware");
+    d.device_transport = Reader::opt_str(c, "transport");
+  }
+  if (dev.contains("namespace") && dev["namespace"].is_object())
+    d.nr_requests = static_cast<int>(Reader::opt_num(dev["namespace"], "nr_requests", -1));
+  const json& q = rd.obj(dev, "queues", "device");
+  d.hw_queues = static_cast<int>(Reader::opt_num(q, "hw_queues", -1));
+  d.controller_queues = static_cast<int>(Reader::opt_num(q, "controller_queue_count", -1));
+  d.poll_queues = Reader::opt_str(q, "poll_queues", "unknown");
+  d.write_queues = Reader::opt_str(q, "write_queues", "unknown");
+  d.io_queue_depth = Reader::opt_str(q, "io_queue_depth", "unknown");
+}
+
+// The workload, the comparison's settings and the exit status.
+void read_workload(Reader& rd, const json& doc, ReportData& d) {
+  const json& w = rd.obj(doc, "workload", "");
+  d.rw = rd.str(w, "rw", "workload");
+  d.bs = static_cast<int>(rd.num(w, "bs", "workload"));
+  d.iodepth = static_cast<int>(rd.num(w, "iodepth", "workload"));
+  d.submit_batch = static_cast<int>(rd.num(w, "submit_batch", "workload"));
+  d.complete_batch = static_cast<int>(rd.num(w, "complete_batch", "workload"));
+  d.threads = static_cast<int>(rd.num(w, "threads", "workload"));
+  d.fixed_buffers = rd.flag(w, "fixed_buffers", "workload");
+  d.registered_files = rd.flag(w, "registered_files", "workload");
+  d.sqpoll = rd.flag(w, "sqpoll", "workload");
+  d.runtime_s = rd.num(w, "runtime_s", "workload");
+  d.ios = static_cast<uint64_t>(rd.num(w, "ios", "workload"));
+  if (doc.contains("comparison") && doc["comparison"].is_object()) {
+    d.baseline = rd.str(doc["comparison"], "baseline", "comparison");
+    d.rounds = static_cast<unsigned>(rd.num(doc["comparison"], "rounds", "comparison"));
+  }
+  d.exit_code = static_cast<int>(rd.num(rd.obj(doc, "status", ""), "exit_code", "status"));
+}
+
+// The measured runs, in run order and grouped by path in the order paths
+// first appear.
+struct RunRef {
+  std::string path;
+  unsigned round;
+  RunFacts facts;
+};
+struct Runs {
+  std::vector<RunRef> in_order;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<RunFacts>> by_path;
+  std::map<std::string, bool> poll;
+  std::map<std::string, std::string> engine;
+};
+
+Runs read_runs(Reader& rd, const json& runs) {
+  Runs out;
+  for (size_t i = 0; i < runs.size(); i++) {
+    std::string where = fmt::format("runs[{}]", i);
+    std::string path = rd.str(runs[i], "path", where);
+    out.poll[path] = rd.flag(runs[i], "poll", where);
+    out.engine[path] = Reader::opt_str(runs[i], "engine");
+    if (!out.by_path.count(path)) out.order.push_back(path);
+    out.by_path[path].push_back(read_run(rd, runs[i], where));
+    out.in_order.push_back(
+        RunRef{path, static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1)), out.by_path[path].back()});
+  }
+  return out;
+}
+
+// compare --ceiling: its runs, apart from the measured paths, as ceiling
+// candidates; config says how they ran ("" without).
+std::vector<CeilingInfo::Candidate> read_ceiling_runs(Reader& rd, const json& doc, std::string& config) {
+  std::vector<CeilingInfo::Candidate> candidates;
+  if (!doc.contains("ceiling") || !doc["ceiling"].is_object()) return candidates;
+  const json& c = doc["ceiling"];
+  config = fmt::format("iodepth {}, batches {}/{}", Reader::opt_str(c, "iodepth", "?"),
+                       Reader::opt_str(c, "submit_batch", "?"), Reader::opt_str(c, "complete_batch", "?"));
+  const json& cruns = rd.arr(c, "runs", "ceiling");
+  for (size_t i = 0; i < cruns.size(); i++) {
+    std::string where = fmt::format("ceiling.runs[{}]", i);
+    std::string path = rd.str(cruns[i], "path", where);
+    RunFacts f = read_run(rd, cruns[i], where);
+    candidates.push_back(CeilingInfo::Candidate{path, static_cast<unsigned>(Reader::opt_num(cruns[i], "round", 1)),
+                                                f.iops, f.busy, run_empty_share(f), true});
+  }
+  return candidates;
+}
+
+// What the report concludes, computed once: the aggregates per path, the
+// device's ceiling, each path's and run's verdict, the ratios.
+void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> candidates,
+             const std::string& ceiling_config) {
+  for (const auto& r : runs.in_order)
+    candidates.push_back(
+        CeilingInfo::Candidate{r.path, r.round, r.facts.iops, r.facts.busy, run_empty_share(r.facts), false});
+  for (const auto& p : runs.order) {
+    d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
+    d.paths.back().engine = runs.engine[p];
+  }
+  const BoundLimits lim;
+  d.ceiling = find_ceiling(std::move(candidates), ceiling_config, lim);
+  for (auto& p : d.paths) {
+    BoundVerdict v = classify_bound(
+        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, p.empty_polls_separated), lim);
+    p.bound = v.bound;
+    p.bound_reason = v.reason;
+  }
+  for (const auto& r : runs.in_order) {
+    double share = run_empty_share(r.facts);
+    d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.iops, r.facts.busy, share,
+                                    classify_bound(bound_input(runs.poll[r.path], r.facts.busy, r.facts.iops, share,
+                                                               d.ceiling, r.facts.empty_kinsn >= 0),
+                                                   lim)});
+  }
+  if (const PathAggregate* base = d.find(d.baseline); base && base->iops.median > 0)
+    for (auto& p : d.paths) p.ratio_to_baseline = p.iops.median / base->iops.median;
+}
+
+}  // namespace
+
+Result<ReportData> report_from_json(const json& doc, const std::string& name) {
+  auto version = readable_version(doc, name);
+  if (!version) return version.error();
+  Reader rd(name);
+  ReportData d;
+  d.file = name;
+  d.schema_version = *version;
+  read_context(rd, doc, d);
+  read_device(rd, doc, d);
+  read_workload(rd, doc, d);
+  const json& run_list = rd.arr(doc, "runs", "");
+  if (rd.ok() && run_list.empty()) return usage_error(fmt::format("{}: the report holds no runs", name));
+  Runs runs = read_runs(rd, run_list);
+  std::string ceiling_config;
+  std::vector<CeilingInfo::Candidate> candidates = read_ceiling_runs(rd, doc, ceiling_config);
+  if (!rd.ok()) return rd.error();
+  analyse(d, runs, std::move(candidates), ceiling_config);
+  if (doc.contains("instructions")) {
+    if (auto insn = read_typed<Instructions>(doc["instructions"])) {
+      d.insn_status = insn->status;
+      d.insn_message = insn->message;
+    }
+  }
+  return d;
+}
+
+Result<ReportData> load_report(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return usage_error(fmt::format("{}: cannot read: {}", file, strerror(errno)), errno);
+  json doc = json::parse(in, nullptr, false);
+  if (doc.is_discarded()) return usage_error(fmt::format("{}: not valid JSON", file));
+  return report_from_json(doc, file);
+}
+
+}  // namespace qb
