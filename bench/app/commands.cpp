@@ -64,7 +64,9 @@ Result<std::vector<RunSpec>> plan_runs(const std::vector<const PathInfo*>& paths
   for (const PathInfo* p : paths) {
     auto node = resolve_node(*p, dev, p->user_queue ? o.uq_device : o.ng_device);
     if (!node) return node.error();
-    specs.push_back(RunSpec{w, p, dev, *node});
+    auto ns_node = resolve_namespace_node(*p, dev, *node, o.ng_device, w.threads);
+    if (!ns_node) return ns_node.error();
+    specs.push_back(RunSpec{w, p, dev, *node, nullptr, *ns_node});
   }
   return specs;
 }

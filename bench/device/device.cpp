@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <regex>
 
 
@@ -249,20 +250,23 @@ Result<UserQueueInfo> user_queue_of_node(const std::string& node, const std::str
   return read_user_queue(dir, fs::path(node).parent_path().string());
 }
 
-Result<UserQueueCounters> read_user_queue_counters(const std::string& uq_name, const std::string& sysfs_root) {
-  fs::path dir = fs::path(sysfs_root) / "class/nvme-generic" / uq_name;
-  UserQueueCounters c;
-  long long v[4];
-  const char* attrs[4] = {"submitted", "completed", "polls", "empty_polls"};
-  for (int i = 0; i < 4; i++) {
-    v[i] = read_num(dir / attrs[i], -1);
-    if (v[i] < 0) return runtime_error(fmt::format("{}: cannot read {}", uq_name, (dir / attrs[i]).string()));
-  }
-  c.submitted = static_cast<uint64_t>(v[0]);
-  c.completed = static_cast<uint64_t>(v[1]);
-  c.polls = static_cast<uint64_t>(v[2]);
-  c.empty_polls = static_cast<uint64_t>(v[3]);
-  return c;
+Result<std::string> user_queue_for_thread(const std::string& node, unsigned thread, const std::string& sysfs_root,
+                                          const std::string& dev_root) {
+  auto first = user_queue_of_node(node, sysfs_root);
+  if (!first) return first.error();
+  std::vector<const UserQueueInfo*> mine;
+  auto all = user_queues(sysfs_root, dev_root, first->controller);
+  for (const auto& q : all)
+    if (q.type == first->type && q.index >= first->index) mine.push_back(&q);
+  if (thread >= mine.size())
+    return usage_error(fmt::format("{} threads need {} user_{} queues of {} from {} on, and it has {}; a queue has "
+                                   "one owner: boot with nvme.user_{}_queues={} or more, or use fewer --threads",
+                                   thread + 1, thread + 1, first->type, first->controller, first->name, mine.size(),
+                                   first->type, first->index + thread + 1 -
+                                       (first->type == "poll" ? static_cast<unsigned>(std::count_if(
+                                           all.begin(), all.end(), [](const auto& q) { return q.type == "irq"; }))
+                                                              : 0u)));
+  return (fs::path(node).parent_path() / mine[thread]->name).string();
 }
 
 Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, const std::string& override_node,

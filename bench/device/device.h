@@ -96,7 +96,11 @@ Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, 
                                 const std::string& sysfs_root = "/sys", const std::string& dev_root = "/dev");
 // The sysfs entry of a user queue node (/dev/nvme0uq1 -> nvme0uq1).
 Result<UserQueueInfo> user_queue_of_node(const std::string& node, const std::string& sysfs_root = "/sys");
-Result<UserQueueCounters> read_user_queue_counters(const std::string& uq_name, const std::string& sysfs_root = "/sys");
+// A queue has one owner, so thread t of a run takes the t-th queue of
+// node's type on its controller, counting from node; a usage error naming
+// the parameter to raise when there are not that many.
+Result<std::string> user_queue_for_thread(const std::string& node, unsigned thread,
+                                          const std::string& sysfs_root = "/sys", const std::string& dev_root = "/dev");
 
 // Refuses (usage error) a write workload on a device or image that holds a
 // mounted file system, holders, a partition table or a file system

@@ -40,6 +40,8 @@ struct EngineConfig {
   bool registered_files = false;
   bool register_ring = false;
   bool sqpoll = false;
+  unsigned thread = 0;    // the run's thread this engine serves
+  std::string ns_node;    // uq paths: the /dev/ngXnY a user queue binds to
   // iodepth slots of bs bytes each, contiguous and aligned for O_DIRECT.
   void* buffers = nullptr;
 };

@@ -60,4 +60,13 @@ Result<std::string> resolve_node(const PathInfo& path, const DeviceInfo& dev,
   return dev.path;
 }
 
+Result<std::string> resolve_namespace_node(const PathInfo& path, const DeviceInfo& dev,
+                                           const std::string& queue_node, const std::string& ng_override,
+                                           unsigned threads) {
+  if (!path.user_queue) return std::string();
+  auto last = user_queue_for_thread(queue_node, threads - 1);
+  if (!last) return last.error();
+  return ng_node_for(dev, ng_override);
+}
+
 }  // namespace qb

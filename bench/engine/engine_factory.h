@@ -49,4 +49,11 @@ std::string path_names();                  // "psync, block-irq, ..."
 Result<std::string> resolve_node(const PathInfo& path, const DeviceInfo& dev,
                                  const std::string& override_node);
 
+// Paths on queues of their own (the user queues) bind each queue to the
+// target's namespace through its /dev/ngXnY: that node, and the check that
+// the controller has a queue for each of threads; "" for other paths.
+Result<std::string> resolve_namespace_node(const PathInfo& path, const DeviceInfo& dev,
+                                           const std::string& queue_node, const std::string& ng_override,
+                                           unsigned threads);
+
 }  // namespace qb

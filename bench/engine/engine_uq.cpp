@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <memory>
 
@@ -34,15 +36,24 @@ class UqEngine final : public UringEngine<UqEngine> {
   Result<void> setup(const EngineConfig& cfg) override {
     target_ = NvmeTarget{cfg.nsid, static_cast<unsigned>(std::countr_zero(cfg.lba_size)),
                          cfg.fixed_buffers};
-    auto q = UqQueue::open(cfg.node, cfg.write_access, path_.name);
+    // A queue has one owner: each thread takes a queue of its own.
+    auto node = user_queue_for_thread(cfg.node, cfg.thread);
+    if (!node) return node.error();
+    auto q = UqQueue::open(*node, cfg.ns_node, cfg.write_access, path_.name);
     if (!q) return q.error();
     queue_ = std::move(*q);
     if (cfg.iodepth > queue_->depth() - 1)
-      return usage_error(fmt::format("{}: --iodepth {} exceeds what {} takes at a time ({}: depth {} less one); "
-                                     "use --iodepth {} or less, over all --threads",
-                                     path_.name, cfg.iodepth, cfg.node, cfg.node, queue_->depth(),
-                                     queue_->depth() - 1));
-    auto r = open_node_and_ring(cfg, cfg.write_access ? O_RDWR : O_RDONLY, true, path_.name);
+      return usage_error(fmt::format("{}: --iodepth {} exceeds what {} takes at a time (depth {} less one); "
+                                     "every thread has a queue of its own: use --iodepth {} or less",
+                                     path_.name, cfg.iodepth, *node, queue_->depth(), queue_->depth() - 1));
+    // The ring submits on the queue's own open file: a second open would
+    // find the queue owned.
+    int fd = fcntl(queue_->fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      queue_.reset();
+      return runtime_error(fmt::format("{}: dup of {}: {}", path_.name, *node, strerror(errno)), errno);
+    }
+    auto r = open_ring(cfg, fd, true, path_.name);
     if (!r) queue_.reset();
     return r;
   }
@@ -62,11 +73,11 @@ class UqEngine final : public UringEngine<UqEngine> {
     unsigned n = ring_.peek(out, dec);
     if (n > 0) return static_cast<int>(n);
     // Poll in the kernel only when the CQ shows a completion. The driver
-    // completes through task work, which runs as the enter returns, so the
-    // CQEs appear after one more pass: owed counts the passes still due.
-    // The check is a hint, and a reset zeroes the ring (its commands fail
-    // from the kernel, unseen here), so after a quiet spell the kernel is
-    // asked anyway.
+    // completes the ring's commands where it polls, but io_uring posts
+    // their CQEs as that pass ends, so one more pass may be due: owed counts
+    // the passes still due. The check is a hint, and a reset zeroes the ring
+    // (its commands fail from the kernel, unseen here), so after a quiet
+    // spell the kernel is asked anyway.
     using clock = std::chrono::steady_clock;
     auto quiet_until = clock::now() + std::chrono::milliseconds(20);
     unsigned spins = 0, owed = 0;

@@ -1,13 +1,16 @@
-// A user queue char device (/dev/nvme<X>uq<N>, kernel-patch/ 0003-0005) as
-// user space sees it: the open node, the read-only state page and CQ ring,
-// and the pending test that needs no system call.
+// A user queue char device (/dev/nvme<X>uq<N>, kernel-patch/) as user space
+// sees it: the open node, owned by this process and bound to one namespace,
+// the read-only state page and CQ ring, and the pending test that needs no
+// system call.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "device.h"
 #include "nvme_uq_uapi.h"
 #include "result.h"
 
@@ -36,9 +39,11 @@ struct UqRingView {
 
 class UqQueue {
  public:
-  // Opens node (O_RDWR when write, else O_RDONLY) and maps its state page
-  // and CQ ring read-only. name labels errors ("uq-poll").
-  static Result<std::unique_ptr<UqQueue>> open(const std::string& node, bool write, std::string_view name);
+  // Opens node, binds it to the namespace of ns_node (opened read-write
+  // when write, else read-only: the queue gets those rights) and maps its
+  // state page and CQ ring read-only. name labels errors ("uq-poll").
+  static Result<std::unique_ptr<UqQueue>> open(const std::string& node, const std::string& ns_node, bool write,
+                                               std::string_view name);
   ~UqQueue();
   UqQueue(const UqQueue&) = delete;
   UqQueue& operator=(const UqQueue&) = delete;
@@ -54,6 +59,8 @@ class UqQueue {
   uint32_t generation() const { return __atomic_load_n(&view_.state->generation, __ATOMIC_ACQUIRE); }
   bool live() const { return __atomic_load_n(&view_.state->flags, __ATOMIC_ACQUIRE) & NVME_UQ_STATE_LIVE; }
   const UqRingView& view() const { return view_; }
+  // The driver's counters of this queue, from the state page.
+  UserQueueCounters counters() const;
 
  private:
   UqQueue() = default;
@@ -65,5 +72,9 @@ class UqQueue {
   size_t cq_len_ = 0;
   UqRingView view_;
 };
+
+// The driver's counters summed over the user queues this process has open
+// (one per thread of a uq run); unset when none is open.
+std::optional<UserQueueCounters> open_user_queue_counters();
 
 }  // namespace qb

@@ -137,6 +137,8 @@ class UringEngine : public Engine {
   // Opens node with flags and the ring over it; errors name the path.
   Result<void> open_node_and_ring(const EngineConfig& cfg, int flags, bool big_entries,
                                   std::string_view name);
+  // The ring over fd, which the engine then owns (and closes).
+  Result<void> open_ring(const EngineConfig& cfg, int fd, bool big_entries, std::string_view name);
 
   UringRing ring_;
   int fd_ = -1;
@@ -147,7 +149,13 @@ Result<void> UringEngine<Derived>::open_node_and_ring(const EngineConfig& cfg, i
                                                       bool big_entries, std::string_view name) {
   auto fd = open_node(cfg.node, flags, name);
   if (!fd) return fd.error();
-  fd_ = *fd;
+  return open_ring(cfg, *fd, big_entries, name);
+}
+
+template <class Derived>
+Result<void> UringEngine<Derived>::open_ring(const EngineConfig& cfg, int fd, bool big_entries,
+                                            std::string_view name) {
+  fd_ = fd;
   UringOptions o;
   o.entries = cfg.iodepth;
   o.iopoll = cfg.poll;

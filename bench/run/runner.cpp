@@ -389,6 +389,8 @@ void Worker::run() {
   cfg.registered_files = w.registered_files;
   cfg.register_ring = w.register_ring;
   cfg.sqpoll = w.sqpoll;
+  cfg.thread = t;
+  cfg.ns_node = s.ns_node;
   cfg.buffers = buffers;
   bool set_up = false;
   if (!sh.failed.load()) {

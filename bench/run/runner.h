@@ -24,6 +24,7 @@ struct RunSpec {
   DeviceInfo device;
   std::string node;  // resolved node the engine opens
   WindowHooks* hooks = nullptr;
+  std::string ns_node;  // uq paths: the namespace's /dev/ngXnY the queues bind to
 };
 
 // One error kind: an NVMe status (nvme_status != 0) or an errno.

@@ -1,6 +1,7 @@
-// The kernel's counters of a user queue (sysfs submitted, completed, polls,
-// empty_polls) over the measured window of one run, for the report. Chains
-// to the run's other window hooks (the probes).
+// The kernel's counters of the user queues a run owns (submitted, completed,
+// polls, empty_polls, from their state pages) over the measured window of
+// one run, for the report. Chains to the run's other window hooks (the
+// probes).
 #pragma once
 
 #include <optional>
@@ -8,13 +9,14 @@
 
 #include "device.h"
 #include "runner.h"
+#include "uq_queue.h"
 
 namespace qb {
 
 struct UqRunInfo {
   std::string node;  // /dev/nvme0uq1
   UserQueueInfo queue;  // at the window's start: name, qid, type, depth
-  std::optional<UserQueueCounters> delta;  // unset when sysfs could not be read
+  std::optional<UserQueueCounters> delta;  // unset when no queue was open
   std::string error;  // why delta is unset
 };
 
@@ -50,12 +52,9 @@ class UqWindow final : public WindowHooks {
 
  private:
   std::optional<UserQueueCounters> read() {
-    auto c = read_user_queue_counters(info_.queue.name, sysfs_);
-    if (!c) {
-      info_.error = c.error().message;
-      return std::nullopt;
-    }
-    return *c;
+    auto c = open_user_queue_counters();
+    if (!c) info_.error = "no user queue was open in the measured window";
+    return c;
   }
 
   WindowHooks* next_;

@@ -128,10 +128,6 @@ class FakeUqSysfs : public ::testing::Test {
     std::ofstream(d / "qid") << qid << "\n";
     std::ofstream(d / "type") << type << "\n";
     std::ofstream(d / "depth") << depth << "\n";
-    std::ofstream(d / "submitted") << "100\n";
-    std::ofstream(d / "completed") << "99\n";
-    std::ofstream(d / "polls") << "40\n";
-    std::ofstream(d / "empty_polls") << "30\n";
   }
   // A char device node at dev_/name (root only; the test skips otherwise).
   bool node(const std::string& name) {
@@ -152,10 +148,24 @@ TEST_F(FakeUqSysfs, ListsQueuesOfEachControllerInOrder) {
   EXPECT_EQ(qs[3].controller, "nvme1");
   EXPECT_FALSE(qs[0].dev_node);
   EXPECT_EQ(user_queues(sys_.string(), dev_.string(), "nvme1").size(), 1u);
-  auto c = read_user_queue_counters("nvme0uq1", sys_.string());
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->polls, 40u);
-  EXPECT_EQ(c->empty_polls, 30u);
+}
+
+TEST_F(FakeUqSysfs, EachThreadTakesTheNextQueueOfItsType) {
+  std::string first = (dev_ / "nvme0uq1").string();
+  auto t0 = user_queue_for_thread(first, 0, sys_.string(), dev_.string());
+  ASSERT_TRUE(t0.ok()) << t0.error().message;
+  EXPECT_EQ(*t0, first);
+  auto t1 = user_queue_for_thread(first, 1, sys_.string(), dev_.string());
+  ASSERT_TRUE(t1.ok()) << t1.error().message;
+  EXPECT_EQ(*t1, (dev_ / "nvme0uq2").string()) << "the next poll queue of nvme0, not nvme1's";
+  auto t2 = user_queue_for_thread(first, 2, sys_.string(), dev_.string());
+  ASSERT_FALSE(t2.ok());
+  EXPECT_EQ(t2.error().message,
+            "3 threads need 3 user_poll queues of nvme0 from nvme0uq1 on, and it has 2; a queue has one owner: "
+            "boot with nvme.user_poll_queues=3 or more, or use fewer --threads");
+  auto irq = user_queue_for_thread((dev_ / "nvme0uq0").string(), 1, sys_.string(), dev_.string());
+  ASSERT_FALSE(irq.ok());
+  EXPECT_NE(irq.error().message.find("nvme.user_irq_queues=2 or more"), std::string::npos) << irq.error().message;
 }
 
 TEST_F(FakeUqSysfs, PicksTheFirstQueueOfTheTypeOnTheNamespacesController) {

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Check that every prefix of kernel-patch/series builds: apply the first 1,
+# 2, ... N patches to a copy of linux-source-6.12 and build the objects they
+# touch (block/, io_uring/ and drivers/nvme/ of a small configuration with
+# the user queue option on), one prefix after another. Ends with one line
+# "series prefixes: N built, N failed" and exits 1 if any failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=scripts/series.sh
+. "$here/series.sh"
+
+usage() {
+	cat <<'EOF2'
+Usage: scripts/check-series.sh [--work DIR] [--jobs N]
+
+  --work DIR   where to unpack the source and build (default: a new
+               temporary folder, removed at the end)
+  --jobs N     parallel make jobs (default: number of CPUs)
+EOF2
+}
+
+work='' jobs=$(nproc)
+while [ $# -gt 0 ]; do
+	case $1 in
+	--work) work=${2:?--work needs a folder}; shift 2 ;;
+	--jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "check-series: unknown option '$1'; see --help" >&2; exit 2 ;;
+	esac
+done
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -f "$tarball" ] || { echo "check-series: $tarball is missing: run scripts/setup.sh" >&2; exit 1; }
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/qbench-series.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+fi
+mapfile -t patches < <(series_names "$top/kernel-patch/series")
+[ ${#patches[@]} -gt 0 ] || { echo "check-series: kernel-patch/series is empty" >&2; exit 1; }
+
+src=$work/linux-source-6.12 obj=$work/obj
+rm -rf "$src" "$obj"
+tar xf "$tarball" -C "$work" || { echo "check-series: cannot unpack $tarball" >&2; exit 1; }
+mkdir -p "$obj"
+{
+	make -C "$src" O="$obj" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$top/kernel-patch/config/lab.config"
+	make -C "$src" O="$obj" olddefconfig
+	make -C "$src" O="$obj" -j"$jobs" prepare
+} >"$work/prepare.log" 2>&1 || { echo "check-series: configuring failed; see $work/prepare.log" >&2; exit 1; }
+
+built=0 failed=0 i=0
+for p in "${patches[@]}"; do
+	i=$((i + 1))
+	if ! (cd "$src" && git apply "$top/kernel-patch/$p"); then
+		echo "prefix $i ($p): does not apply"
+		failed=$((failed + 1))
+		break
+	fi
+	# the fragment again: an option a patch adds (user queues) is on from there
+	{
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$top/kernel-patch/config/lab.config"
+		make -C "$src" O="$obj" olddefconfig
+	} >"$work/config-$i.log" 2>&1 || { echo "prefix $i ($p): configuring failed"; failed=$((failed + 1)); break; }
+	log=$work/prefix-$i.log
+	if make -C "$src" O="$obj" -j"$jobs" W=1 block/ io_uring/ drivers/nvme/ >"$log" 2>&1 &&
+		! grep -E '(warning|error):' "$log" >/dev/null; then
+		echo "prefix $i ($p): builds"
+		built=$((built + 1))
+	else
+		echo "prefix $i ($p): FAILS"
+		grep -E '(warning|error):' "$log" | head -n 10
+		failed=$((failed + 1))
+	fi
+done
+echo "series prefixes: $built built, $failed failed"
+[ "$failed" -eq 0 ]
