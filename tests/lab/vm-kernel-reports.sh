@@ -5,11 +5,13 @@
 # (status 126) with the report quoted: a WARNING, a KASAN out-of-bounds
 # write, a lockdep report (a spinlock held on return to user space) and a
 # hung task. A WARNING that reaches only the kernel log, not the console,
-# is found in the guest's dmesg. A command that merely prints "WARNING:"
-# itself does not fail.
+# is found in the guest's dmesg. Every guest run ends with a kmemleak scan
+# whose findings are kept in the run folder, and a "suspected memory leaks"
+# line in the kernel log fails the run. A command that merely prints
+# "WARNING:" itself does not fail.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ "$flavor" = debug ] || skip "needs the debug kernel (LKDTM, KASAN, lockdep)"
+[ "$flavor" = debug ] || skip "needs the debug kernel (LKDTM, KASAN, lockdep, kmemleak)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 lkdtm=/sys/kernel/debug/provoke-crash/DIRECT
@@ -46,6 +48,18 @@ elif grep -q "WARNING:.*lkdtm" "$tmp/dmesg/dmesg"; then
 else
 	fail "no WARNING in the guest's dmesg ($tmp/dmesg/dmesg)"
 fi
+
+# kmemleak: a plain run ends with a scan that finds nothing; a "suspected
+# memory leaks" line in the kernel log (here written through /dev/kmsg, as
+# kmemleak itself has no trigger from user space) fails the run.
+expect_status 0 "a plain run on the debug kernel" lab_vm --run-dir "$tmp/plain" -- true
+if [ -e "$tmp/plain/kmemleak" ] && [ ! -s "$tmp/plain/kmemleak" ]; then
+	pass "the guest ran a kmemleak scan at the end, and it found no leak"
+else
+	fail "kmemleak scan at the end of the run: $( [ -e "$tmp/plain/kmemleak" ] && head -n 20 "$tmp/plain/kmemleak" || echo "no scan (kmemleak missing or disabled)")"
+fi
+kernel_report "a kmemleak finding" "kmemleak: 1 new suspected memory leaks" "$tmp/leak" \
+	"echo '<6>kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)' >/dev/kmsg"
 
 expect_status 0 "a command printing WARNING: itself is not a kernel report" \
 	lab_vm -- sh -c 'echo "WARNING: not from the kernel"; echo "BUG: nor this"'
