@@ -18,6 +18,7 @@ usage() {
 	cat <<'EOF'
 Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                        [--ceiling LIST] [--probes] [--no-insn] [--build DIR]
+                       [--timeout S]
 
   --runtime S   measured seconds per path and round (default: 5)
   --rounds N    interleaved rounds (default: 3)
@@ -36,6 +37,8 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                 guest by about a third)
   --out DIR     results folder (default: results/YYYYmmdd-HHMMSS)
   --build DIR   CMake build folder (default: build)
+  --timeout S   wall-clock limit of the guest, boot to power-off (default:
+                3600); past it QEMU is killed and the run fails
 EOF
 }
 
@@ -44,6 +47,7 @@ probes=()
 ceiling=ng-irq,ng-poll ceiling_depth=256 ceiling_batch=64
 insn=1
 build=$top/build
+timeout_s=3600
 out=$top/results/$(date +%Y%m%d-%H%M%S)
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--ceiling) ceiling=${2:?--ceiling needs a list or none}; shift 2 ;;
 	--no-insn) insn=0; shift ;;
 	--build) build=${2:?--build needs a folder}; shift 2 ;;
+	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench: unknown option '$1'; see --help" >&2; exit 2 ;;
 	esac
@@ -103,7 +108,7 @@ echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
 # One poll queue (the driver caps poll_queues at the CPU count; the lab has
 # 1) and one user queue of each type; 16 queue pairs leave room for them.
 set +e
-"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout 3600 \
+"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout "$timeout_s" \
 	"${plugin_opts[@]+"${plugin_opts[@]}"}" \
 	--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
 	"$qb" compare --device /dev/nvme0n1 --paths "$paths" \

@@ -25,9 +25,9 @@ bzImage on the last line of standard output.
 Options:
   --flavor lab|debug  lab: the kernel benchmarks run on (default).
                       debug: adds KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
-                      DEBUG_LIST, DMA-API debugging and UBSAN, and applies
-                      kernel-patch/debug-fixes/series after the series; the
-                      kernel the test suite runs on.
+                      DEBUG_LIST, DMA-API debugging, UBSAN and kmemleak,
+                      and applies kernel-patch/debug-fixes/series after
+                      the series; the kernel the test suite runs on.
   --series FILE       patch series to apply, one file name per line, relative
                       to the file's folder (default: kernel-patch/series).
   --cache DIR         cache folder (default: \$NVME_QBENCH_CACHE or

@@ -22,12 +22,16 @@ Without options, runs the unit tests and then the lab tests.
                     KASAN and lockdep)
   --build DIR       CMake build folder (default: build)
 
-A lab test exits 0 (pass), 1 (fail) or 77 (skip, reason printed). Under CI
-(CI=true) a skip counts as a failure: the lab always exists there.
+A lab test exits 0 (pass), 1 (fail) or 77 (skip, reason printed); past
+1800 s it is stopped and fails. Under CI (CI=true) a skip counts as a
+failure, for unit tests (GTEST_SKIP, exit status 77) as for lab tests:
+everything a test needs is installed there. Each test's time is printed
+as it ends, and the five slowest at the end.
 EOF
 }
 
 run_unit=1 run_lab=1 only='' flavor=debug build=$top/build
+lab_limit=1800	# seconds a lab test may take; past it, it is killed and fails
 jobs=$(($(nproc) >= 2 ? 2 : 1))
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,6 +52,7 @@ case $flavor in lab|debug) ;; *) echo "test: unknown flavor '$flavor' (accepted:
 
 passed=0 failed=0 skipped=0
 failed_names=()
+times=()	# "SECONDS NAME" of every test that ran
 record() { # status name
 	case $1 in
 	0) passed=$((passed + 1)) ;;
@@ -57,11 +62,17 @@ record() { # status name
 		else
 			skipped=$((skipped + 1))
 		fi ;;
+	124) failed=$((failed + 1)); failed_names+=("$2 (time limit)") ;;
 	*) failed=$((failed + 1)); failed_names+=("$2") ;;
 	esac
 }
 summary() {
 	echo
+	if [ ${#times[@]} -gt 0 ]; then
+		echo "slowest:"
+		printf '%s\n' "${times[@]}" | sort -k1,1 -rn | head -n 5 |
+			while read -r secs name; do printf '  %8s s  %s\n' "$secs" "$name"; done
+	fi
 	[ ${#failed_names[@]} -eq 0 ] || printf 'failed: %s\n' "${failed_names[@]}"
 	if [ "$skipped" -gt 0 ]; then
 		echo "$passed passed, $failed failed, $skipped skipped"
@@ -83,17 +94,26 @@ if [ "$run_unit" -eq 1 ]; then
 	echo "== unit tests (ctest)"
 	log=$build/ctest.log
 	ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
-	# ctest's closing line: "NN% tests passed, F tests failed out of T"
+	# ctest's closing line: "NN% tests passed, F tests failed out of T".
+	# Its "passed" includes the skipped tests (GTEST_SKIP, or exit status 77
+	# where SKIP_RETURN_CODE says so); they are listed apart, after "The
+	# following tests did not run:", as "  N - NAME (Skipped)".
 	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		record 1 "ctest (no summary line)"
 	else
 		f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
 		t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
-		passed=$((passed + t - f))
+		mapfile -t unit_skips < <(sed -nE 's/^[[:space:]]*[0-9]+ - (.*) \((Skipped|Disabled)\)$/\1/p' "$log")
+		passed=$((passed + t - f - ${#unit_skips[@]}))
 		failed=$((failed + f))
 		[ "$f" -eq 0 ] || failed_names+=("$f unit test(s)")
+		for u in "${unit_skips[@]+"${unit_skips[@]}"}"; do record 77 "unit test $u"; done
 	fi
+	# "  1/50 Test  #1: NAME ........   Passed    0.02 sec"
+	while read -r secs name; do
+		times+=("$secs unit test $name")
+	done < <(sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) .* ([0-9]+\.[0-9]+) sec$/\2 \1/p' "$log")
 fi
 
 if [ "$run_lab" -eq 1 ]; then
@@ -108,7 +128,7 @@ if [ "$run_lab" -eq 1 ]; then
 	run_test() {
 		local start status
 		start=$(date +%s)
-		QBENCH_FLAVOR=$flavor QBENCH_BUILD=$build timeout -k 10 1800 "$2" >"$logs/$1" 2>&1
+		QBENCH_FLAVOR=$flavor QBENCH_BUILD=$build timeout -k 10 "$lab_limit" "$2" >"$logs/$1" 2>&1
 		status=$?
 		echo "$status $(($(date +%s) - start))" >"$logs/$1.status"
 	}
@@ -122,8 +142,9 @@ if [ "$run_lab" -eq 1 ]; then
 		echo "-- $name"
 		cat "$logs/$name"
 		read -r status secs <"$logs/$name.status" || { status=1 secs='?'; }
-		echo "-- $name: $(case $status in 0) echo pass ;; 77) echo skip ;; *) echo "FAIL ($status)" ;; esac) in $secs s"
+		echo "-- $name: $(case $status in 0) echo pass ;; 77) echo skip ;; 124) echo "FAIL (stopped at the $lab_limit s limit)" ;; *) echo "FAIL ($status)" ;; esac) in $secs s"
 		record "$status" "$name"
+		times+=("$secs lab test $name")
 	}
 	for t in "$top"/tests/lab/*.sh; do
 		name=$(basename "$t" .sh)

@@ -12,7 +12,9 @@ qb=$build/bench/nvme-qbench
 out=$(mktemp -d "${TMPDIR:-/tmp}/bench-suite.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-"$top/scripts/bench.sh" --build "$build" --runtime 1 --rounds 1 --out "$out/r" >"$out/stdout" 2>"$out/stderr"
+# --timeout: the guest's limit stays under scripts/test.sh's 1800 s per
+# test, so that the guest's own limit, not the suite's, stops a hung run
+"$top/scripts/bench.sh" --build "$build" --runtime 1 --rounds 1 --timeout 1200 --out "$out/r" >"$out/stdout" 2>"$out/stderr"
 status=$?
 tail -n 5 "$out/stderr"
 case $status in

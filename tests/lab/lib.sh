@@ -25,10 +25,14 @@ expect_status() {
 # lab_vm ARGS...: scripts/vm on the flavor under test
 lab_vm() { "$top/scripts/vm" --flavor "$flavor" "$@"; }
 
-# robust_summary FILE: print "robust summary: faults injected N, survived N,
-# I/Os lost N, bad inputs tried N" from the guest's counters; fail when a
-# fault was not survived or an I/O was lost, or the guest left no summary.
+# robust_summary FILE FAULTS MIN_BAD_INPUTS: print "robust summary: faults
+# injected N, survived N, I/Os lost N, bad inputs tried N" from the guest's
+# counters; fail unless the guest injected exactly the FAULTS faults the
+# test promises and survived every one, lost no I/O, and tried at least
+# MIN_BAD_INPUTS bad inputs, or when it left no summary. A summary of
+# zeroes is a guest that did not do its work.
 robust_summary() {
+	local want_faults=${2:?robust_summary needs the number of faults} min_bad=${3:?robust_summary needs the least number of bad inputs}
 	local line faults survived lost bad_inputs
 	line=$(cat "$1" 2>/dev/null)
 	if [ -z "$line" ]; then
@@ -36,11 +40,17 @@ robust_summary() {
 		fail "no robustness summary from the guest"
 		return
 	fi
-	faults=$(sed -n 's/.*faults=\([0-9]*\).*/\1/p' <<<"$line")
-	survived=$(sed -n 's/.*survived=\([0-9]*\).*/\1/p' <<<"$line")
-	lost=$(sed -n 's/.*lost=\([0-9]*\).*/\1/p' <<<"$line")
-	bad_inputs=$(sed -n 's/.*bad_inputs=\([0-9]*\).*/\1/p' <<<"$line")
+	faults=$(sed -n 's/.*faults=\([0-9][0-9]*\).*/\1/p' <<<"$line")
+	survived=$(sed -n 's/.*survived=\([0-9][0-9]*\).*/\1/p' <<<"$line")
+	lost=$(sed -n 's/.*lost=\([0-9][0-9]*\).*/\1/p' <<<"$line")
+	bad_inputs=$(sed -n 's/.*bad_inputs=\([0-9][0-9]*\).*/\1/p' <<<"$line")
 	echo "robust summary: faults injected ${faults:-?}, survived ${survived:-?}, I/Os lost ${lost:-?}, bad inputs tried ${bad_inputs:-?}"
-	[ "${lost:-1}" = 0 ] || fail "I/Os lost: ${lost:-?}"
-	[ "${faults:-x}" = "${survived:-y}" ] || fail "faults not survived: $((${faults:-0} - ${survived:-0}))"
+	if [ -z "$faults" ] || [ -z "$survived" ] || [ -z "$lost" ] || [ -z "$bad_inputs" ]; then
+		fail "robustness summary incomplete: $line"
+		return
+	fi
+	[ "$faults" -eq "$want_faults" ] || fail "faults injected: $faults, the test promises $want_faults"
+	[ "$survived" -eq "$faults" ] || fail "faults not survived: $((faults - survived)) of $faults"
+	[ "$lost" -eq 0 ] || fail "I/Os lost: $lost"
+	[ "$bad_inputs" -ge "$min_bad" ] || fail "bad inputs tried: $bad_inputs, the test promises at least $min_bad"
 }

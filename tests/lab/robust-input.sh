@@ -16,5 +16,5 @@ expect_status 0 "user queues hold against concurrent, unprivileged and hostile u
 	--append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
 	-- env QBENCH_BUILD="$build" ROBUST_SEED="${ROBUST_SEED:-1}" \
 	"$top/tests/guest/robust-input.sh" "$tmp/summary"
-robust_summary "$tmp/summary"
+robust_summary "$tmp/summary" 3 10000 # 3 kill -9 rounds; a floor for the bad inputs among 100,000 fuzzed commands
 done_testing

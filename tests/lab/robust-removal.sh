@@ -60,5 +60,5 @@ done
 wait $vm
 status=$?
 if [ $status -eq 0 ]; then pass "removal with user queues in use (status 0)"; else fail "removal with user queues in use: status $status, expected 0"; fi
-robust_summary "$tmp/summary"
+robust_summary "$tmp/summary" 2 0 # hot removal, removal with unreaped completions
 done_testing

@@ -25,11 +25,12 @@ fi
 
 # Two controllers with their own queue counts, and a kernel parameter.
 lab_vm --nvme null,qpairs=4 --nvme file,size=64M,qpairs=2 --append "nvme.poll_queues=1" --results "$tmp/res" \
-	-- sh -c "ls -d /sys/class/nvme/nvme* >$tmp/res/ctrls; cat /sys/module/nvme/parameters/poll_queues >$tmp/res/pq"
-if [ "$(wc -l <"$tmp/res/ctrls")" -eq 2 ] && [ "$(cat "$tmp/res/pq")" = 1 ]; then
-	pass "two controllers and a kernel parameter reach the guest"
+	-- sh -c "ls -d /sys/class/nvme/nvme* >$tmp/res/ctrls && cat /sys/module/nvme/parameters/poll_queues >$tmp/res/pq"
+status=$?
+if [ $status -eq 0 ] && [ "$(wc -l <"$tmp/res/ctrls")" -eq 2 ] && [ "$(cat "$tmp/res/pq")" = 1 ]; then
+	pass "two controllers and a kernel parameter reach the guest (status 0)"
 else
-	fail "controllers: $(cat "$tmp/res/ctrls" 2>/dev/null); poll_queues: $(cat "$tmp/res/pq" 2>/dev/null)"
+	fail "two controllers: status $status; controllers: $(cat "$tmp/res/ctrls" 2>/dev/null); poll_queues: $(cat "$tmp/res/pq" 2>/dev/null)"
 fi
 
 help=$("$top/scripts/vm" --help)

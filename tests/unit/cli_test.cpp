@@ -203,6 +203,40 @@ TEST(Cli, ToolExitsTwoWithOneLineAndNoReport) {
   }
 }
 
+// The whole message, word for word, for each kind of mistake: what is
+// wrong, with the value given, and what would work. {f} stands for the
+// scratch file given as the device.
+TEST(Cli, BadOptionMessagesWordForWord) {
+  test::ScratchFile f(8 << 20);
+  auto with_file = [&](std::string s) {
+    for (size_t p = s.find("{f}"); p != std::string::npos; p = s.find("{f}", p + f.path().size()))
+      s.replace(p, 3, f.path());
+    return s;
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"run --device {f} --path block-poll --ios 100",
+       "nvme-qbench: block-poll: polled I/O (IORING_SETUP_IOPOLL) needs a device with poll queues, and {f} "
+       "is a regular file (nothing there would be polled); use block-irq, or an NVMe namespace with poll queues"},
+      {"run --device {f} --path block-irq --bs 1000 --ios 100",
+       "nvme-qbench: --bs 1000: not a multiple of {f}'s LBA size 512; use 512 or a multiple"},
+      {"run --device /dev/null --path block-irq --ios 100",
+       "nvme-qbench: --device /dev/null is a character device; give the namespace block device "
+       "(/dev/nvmeXnY): the ng paths find /dev/ngXnY from it (or use --ng-device)"},
+      {"run --device {f} --path fast --ios 100",
+       "nvme-qbench: --path fast: unknown path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
+       "uq-irq, uq-poll, uq-poll-check"},
+      {"run --device {f} --path block-irq --rw trim",
+       "nvme-qbench: --rw trim: unknown mode; use randread, randwrite, read, write or randrw"},
+      {"run --device {f} --path block-irq --runtime 5 --ios 100",
+       "nvme-qbench: --runtime and --ios both given; a run ends by time or by I/O count, give one"},
+  };
+  for (const auto& [args, want] : cases) {
+    Cmd r = run_tool(with_file(args));
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_EQ(r.err, with_file(want) + "\n") << args;
+  }
+}
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"run", "compare", "list", "attach-windows"}) {
     Cmd r = run_tool(std::string(sub) + " --help");

@@ -143,5 +143,42 @@ TEST(Diff, CommandExitStatus) {
   unlink(out.c_str());
 }
 
+// The example report of the main job (a real lab run with instruction
+// counts): against itself it passes; with uq-irq's kernel instructions per
+// I/O made 10% worse, the one metric whose spread is small enough for that
+// to stand out, the command fails and names exactly that metric.
+TEST(Diff, ExampleReportInjectedInstructionRegression) {
+  std::string example = test::data_file("../../../reports/example/compare.json");
+  std::string dir = QB_TEST_DIR;
+  std::string out = dir + "/qb-diff-ex-" + std::to_string(getpid()) + ".out";
+  std::string worse = dir + "/qb-diff-ex-" + std::to_string(getpid()) + ".json";
+  std::string bin = QB_BINARY;
+  EXPECT_EQ(test::run_status(bin + " diff " + example + " " + example + " >" + out), 0);
+  std::string text = test::read_text(out);
+  EXPECT_NE(text.find("\nPASS: no regression.\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("REGRESSION"), std::string::npos) << text;
+
+  std::ifstream in(example);
+  json doc = json::parse(in);
+  int scaled = 0;
+  for (auto& r : doc["runs"])
+    if (r["path"] == "uq-irq" && r["instructions"].is_object()) {
+      for (const char* k : {"kernel", "kernel_per_io", "useful_kernel_per_io"})
+        r["instructions"][k] = r["instructions"][k].get<double>() * 1.1;
+      scaled++;
+    }
+  ASSERT_GT(scaled, 0) << "no uq-irq run with instruction counts in " << example;
+  std::ofstream(worse) << doc.dump();
+  EXPECT_EQ(test::run_status(bin + " diff " + example + " " + worse + " >" + out), 1);
+  text = test::read_text(out);
+  std::string verdict = text.substr(text.find("\nVerdict\n"));
+  EXPECT_EQ(verdict,
+            "\nVerdict\n-------\n\nREGRESSION: uq-irq kinsn-per-io +10.0% (limit 5.0%)\n\n"
+            "FAIL: 1 regression(s).\n")
+      << text;
+  unlink(worse.c_str());
+  unlink(out.c_str());
+}
+
 }  // namespace
 }  // namespace qb
