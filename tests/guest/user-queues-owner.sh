@@ -64,8 +64,12 @@ if "$build/tests/tools/ng_io" read $ns2 "$lbs" $((100 * lbs)) "$lbs" /tmp/marker
 else
 	bad "root cannot read the marker of namespace 2 through $ns2"
 fi
-expect "the v1 namespace escape is refused (irq queue)" "$owner" -u $nobody escape $q $ns1 $ns2 100
-expect "the v1 namespace escape is refused (poll queue)" "$owner" -u $nobody -p escape $pq $ns1 $ns2 100
+# ngXnY and nvmeXnY are numbered in the order the namespaces were found,
+# not by nsid
+nsid2=$(cat /sys/block/nvme0n2/nsid)
+echo "$ns2 is namespace $nsid2"
+expect "the v1 namespace escape is refused (irq queue)" "$owner" -u $nobody escape $q $ns1 $ns2 "$nsid2" 100
+expect "the v1 namespace escape is refused (poll queue)" "$owner" -u $nobody -p escape $pq $ns1 $ns2 "$nsid2" 100
 
 expect "unprivileged owner: unverifiable lengths refused, lengths checked" \
 	"$owner" -u $nobody lengths $q $ns1

@@ -24,13 +24,15 @@
  *       bound with NS opened read-only: a read works; without CAP_SYS_ADMIN
  *       at bind time (-u) Write, Write Zeroes and Dataset Management fail
  *       with EACCES; with it, the Write succeeds (the ng node's rule)
- *   escape QUEUE NS1 NS2 LBA
- *       (with -u) NS2 cannot be opened (EACCES), so the queue can only be
- *       bound to NS1; a read naming NS2's nsid fails with EINVAL and leaves
- *       the buffer untouched, while the same read naming NS1 works. NS2
- *       should hold data at LBA (the caller writes a marker there) so that
- *       an escape would be visible: the tool fails if a buffer ever holds
- *       "QBNS2" at its start.
+ *   escape QUEUE NS1 NS2 NSID2 LBA
+ *       (with -u) NS2, namespace NSID2 (the caller reads it from sysfs:
+ *       ngXnY names need not follow nsids), cannot be opened (EACCES), so
+ *       the queue can only be bound to NS1; a read naming NSID2 fails with
+ *       EINVAL and leaves the buffer untouched, so do reads naming any
+ *       other nsid from 1 to 8, while the same read naming NS1's nsid
+ *       works. NS2 should hold data at LBA (the caller writes a marker
+ *       there) so that an escape would be visible: the tool fails if a
+ *       buffer ever holds "QBNS2" at its start.
  *   lengths QUEUE NS
  *       without CAP_SYS_ADMIN at bind time (-u): Copy (0x19), Zone
  *       Management Receive (0x7a) and Reservation Report (0x0e), whose
@@ -363,21 +365,21 @@ static int has_marker(const char *buf)
 	return !memcmp(buf, MARKER, strlen(MARKER));
 }
 
-static int check_escape(const char *q, const char *ns1, const char *ns2, unsigned long long lba)
+static int check_escape(const char *q, const char *ns1, const char *ns2, unsigned int id2,
+			unsigned long long lba)
 {
 	struct io_uring ring;
 	char *buf = buffer(4096);
-	int fd, fd2, ret;
-	unsigned int id2;
+	int fd, fd2, ret, id1, other;
+	unsigned int id;
 
 	check(geteuid() != 0, "running without root (uid %u)", geteuid());
 	fd2 = open(ns2, O_RDONLY);
 	check(fd2 < 0 && errno == EACCES, "%s cannot be opened (%s)", ns2, fd2 < 0 ? strerrorname_np(errno) : "it opened");
 	if (fd2 >= 0)
 		close(fd2);
-	/* the nsid the attacker would name: N of /dev/ngXnN */
-	if (sscanf(strrchr(ns2, 'n'), "n%u", &id2) != 1)
-		return usage("NS2 must be /dev/ngXnY");
+	id1 = nsid_of(ns1);
+	check(id1 != (int)id2, "%s is nsid %d, %s nsid %u", ns1, id1, ns2, id2);
 	fd = open_queue(q);
 	ring_init(&ring);
 	memset(buf, 0xaa, 4096);
@@ -393,7 +395,17 @@ static int check_escape(const char *q, const char *ns1, const char *ns2, unsigne
 	ret = cmd(&ring, fd, UQ_CMD_READ, id2, buf, 8 * lbs, lba & 0xffffffff, lba >> 32, 7, 0);
 	check(ret == -EINVAL && !has_marker(buf), "an 8-block read naming nsid %u fails with EINVAL (%s)", id2,
 	      res_str(ret));
-	ret = read1(&ring, fd, nsid_of(ns1), buf, lba);
+	for (id = 1, other = 0; id <= 8; id++) {
+		if (id == (unsigned int)id1)
+			continue;
+		ret = read1(&ring, fd, id, buf, lba);
+		if (ret != -EINVAL || has_marker(buf)) {
+			check(0, "a read naming nsid %u: %s, not EINVAL", id, res_str(ret));
+			other++;
+		}
+	}
+	check(!other, "reads naming every other nsid from 1 to 8 fail with EINVAL");
+	ret = read1(&ring, fd, id1, buf, lba);
 	check(ret == 0 && !has_marker(buf), "the same read naming the bound namespace works (%s)", res_str(ret));
 	io_uring_queue_exit(&ring);
 	close(fd);
@@ -528,8 +540,8 @@ int main(int argc, char **argv)
 		check_ring(q, argv[2]);
 	else if (!strcmp(check_name, "readonly") && argc == 3)
 		check_readonly(q, argv[2], privileged);
-	else if (!strcmp(check_name, "escape") && argc == 5)
-		check_escape(q, argv[2], argv[3], strtoull(argv[4], NULL, 0));
+	else if (!strcmp(check_name, "escape") && argc == 6)
+		check_escape(q, argv[2], argv[3], strtoul(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
 	else if (!strcmp(check_name, "lengths") && argc == 3)
 		check_lengths(q, argv[2], privileged);
 	else
