@@ -40,9 +40,9 @@
  *       whose data_len is not NLB * LBA size fails with EINVAL; Dataset
  *       Management with a length other than its ranges fails with EINVAL,
  *       with the right length it works; Flush with data fails with EINVAL.
- *       With CAP_SYS_ADMIN (no -u): Copy gets past the opcode check and
- *       succeeds, Reservation Report reaches the controller (an NVMe status,
- *       not -EACCES), and the Read and DSM lengths are still checked.
+ *       With CAP_SYS_ADMIN (no -u): Copy and Reservation Report get past
+ *       the opcode check to the controller (success or an NVMe status, not
+ *       -EACCES), and the Read and DSM lengths are still checked.
  *
  * usage: uq_owner [-u UID] [-p] CHECK QUEUE ARGS...
  *   -u UID  drop to UID/GID (no supplementary groups, no capabilities)
@@ -429,14 +429,19 @@ static int check_lengths(const char *q, const char *ns, int privileged)
 	*(uint64_t *)(desc + 8) = htole64(16);
 	*(uint16_t *)(desc + 16) = htole16(0);
 	ret = cmd(&ring, fd, OP_COPY, id, desc, 32, 32, 0, 0, 0);
+	/*
+	 * The controller's answer is its own: QEMU 7.2 fails Copy with an
+	 * Internal Error on the namespace of the controller's drive property
+	 * (MSSRL 0), and performs it on nvme-ns namespaces.
+	 */
 	if (privileged)
-		check(ret == 0, "%s, Copy gets past the opcode check and succeeds (%s)", who, res_str(ret));
+		check(ret >= 0, "%s, Copy gets past the opcode check to the controller (%s)", who, res_str(ret));
 	else
 		check(ret == -EACCES, "%s, Copy (length not checkable) fails with EACCES (%s)", who, res_str(ret));
 	/* Reservation Report: NUMD (dwords - 1) = 1023 for 4 KiB */
 	ret = cmd(&ring, fd, OP_RESV_REPORT, id, buf, 4096, 1023, 0, 0, 0);
 	if (privileged)
-		check(ret > 0 || ret == 0, "%s, Reservation Report reaches the controller (%s)", who, res_str(ret));
+		check(ret >= 0, "%s, Reservation Report reaches the controller (%s)", who, res_str(ret));
 	else
 		check(ret == -EACCES, "%s, Reservation Report fails with EACCES (%s)", who, res_str(ret));
 	if (!privileged) {
