@@ -44,13 +44,14 @@ for q in "$irq" "-p $poll"; do
 		for boff in 0 2048 4092; do
 			for len in 512 4096 8192 12288 65536 262144; do
 				[ $((len % lbs)) -eq 0 ] || continue
-				# shellcheck disable=SC2086 # option words
-				set -- $q $fixed -o $boff
-				what="${q%% *}${fixed:+ registered} buffer at +$boff, $len bytes"
+				opts=(-o "$boff") dev=${q##* }
+				[ "$dev" = "$q" ] || opts+=(-p)
+				[ -z "$fixed" ] || opts+=(-f)
+				what="$dev${fixed:+ registered} buffer at +$boff, $len bytes"
 				off=$(((1 << 20) + slot * 262144))
 				slot=$((slot + 1))
 				head -c "$len" /dev/urandom >/tmp/in
-				if ! "$uq_io" "$@" write "${q##* }" "$lbs" "$off" "$len" /tmp/in; then
+				if ! "$uq_io" "${opts[@]}" write "$dev" "$lbs" "$off" "$len" /tmp/in; then
 					bad "queue write: $what"
 				elif ! dd if=$blk of=/tmp/out bs="$len" skip="$off" count="$len" iflag=direct,skip_bytes,count_bytes status=none; then
 					bad "block read after queue write: $what"
@@ -62,7 +63,7 @@ for q in "$irq" "-p $poll"; do
 				head -c "$len" /dev/urandom >/tmp/in
 				if ! dd if=/tmp/in of=$blk bs="$len" seek="$off" count=1 oflag=direct,seek_bytes status=none; then
 					bad "block write: $what"
-				elif ! "$uq_io" "$@" read "${q##* }" "$lbs" "$off" "$len" /tmp/out; then
+				elif ! "$uq_io" "${opts[@]}" read "$dev" "$lbs" "$off" "$len" /tmp/out; then
 					bad "queue read: $what"
 				elif cmp -s /tmp/in /tmp/out; then
 					ok "block write -> queue read: $what"
