@@ -6,10 +6,10 @@
 # inside pages, which only an SGL can describe, must then be refused
 # ("sgl: no"), proving the PRP path is the one tested. Then data round
 # trips through both queues, plain and registered buffers, buffers
-# starting on a page and inside one (2048 and 4092 bytes in: a first PRP
-# entry of 4 bytes), sizes from one LBA to 256 KiB (PRP1 only, PRP1+PRP2,
-# PRP lists): written through the queue and read back through the block
-# device, and the other way round, compared byte for byte.
+# starting on a page and inside one (2048 and 4092 bytes in: with 4092 a
+# first PRP entry of 4 bytes), sizes from one LBA to 256 KiB (PRP1 only,
+# PRP1+PRP2, PRP lists): written through the queue and read back through
+# the block device, and the other way round, compared byte for byte.
 # Exit: 0 pass, 1 fail, 77 skip (no user queues).
 set -u
 build=${QBENCH_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
@@ -41,36 +41,38 @@ fi
 slot=0
 for q in "$irq" "-p $poll"; do
 	for fixed in "" "-f"; do
-		for boff in 0 2048 4092; do
-			for len in 512 4096 8192 12288 65536 262144; do
-				[ $((len % lbs)) -eq 0 ] || continue
-				opts=(-o "$boff") dev=${q##* }
-				[ "$dev" = "$q" ] || opts+=(-p)
-				[ -z "$fixed" ] || opts+=(-f)
-				what="$dev${fixed:+ registered} buffer at +$boff, $len bytes"
-				off=$(((1 << 20) + slot * 262144))
-				slot=$((slot + 1))
-				head -c "$len" /dev/urandom >/tmp/in
-				if ! "$uq_io" "${opts[@]}" write "$dev" "$lbs" "$off" "$len" /tmp/in; then
-					bad "queue write: $what"
-				elif ! dd if=$blk of=/tmp/out bs="$len" skip="$off" count="$len" iflag=direct,skip_bytes,count_bytes status=none; then
-					bad "block read after queue write: $what"
-				elif cmp -s /tmp/in /tmp/out; then
-					ok "queue write -> block read: $what"
-				else
-					bad "queue write -> block read: $what: data differs"
-				fi
-				head -c "$len" /dev/urandom >/tmp/in
-				if ! dd if=/tmp/in of=$blk bs="$len" seek="$off" count=1 oflag=direct,seek_bytes status=none; then
-					bad "block write: $what"
-				elif ! "$uq_io" "${opts[@]}" read "$dev" "$lbs" "$off" "$len" /tmp/out; then
-					bad "queue read: $what"
-				elif cmp -s /tmp/in /tmp/out; then
-					ok "block write -> queue read: $what"
-				else
-					bad "block write -> queue read: $what: data differs"
-				fi
-			done
+		# buffer offset:length; one LBA (PRP1 only), two pages (PRP2 a
+		# page, or with +4092 a 4-byte PRP1 then PRP2), 64 KiB from
+		# mid-page and 256 KiB (PRP lists)
+		for case in 0:512 0:8192 0:262144 4092:512 4092:8192 4092:262144 2048:65536; do
+			boff=${case%%:*} len=${case#*:}
+			[ $((len % lbs)) -eq 0 ] || continue
+			opts=(-o "$boff") dev=${q##* }
+			[ "$dev" = "$q" ] || opts+=(-p)
+			[ -z "$fixed" ] || opts+=(-f)
+			what="$dev${fixed:+ registered} buffer at +$boff, $len bytes"
+			off=$(((1 << 20) + slot * 262144))
+			slot=$((slot + 1))
+			head -c "$len" /dev/urandom >/tmp/in
+			if ! "$uq_io" "${opts[@]}" write "$dev" "$lbs" "$off" "$len" /tmp/in; then
+				bad "queue write: $what"
+			elif ! dd if=$blk of=/tmp/out bs="$len" skip="$off" count="$len" iflag=direct,skip_bytes,count_bytes status=none; then
+				bad "block read after queue write: $what"
+			elif cmp -s /tmp/in /tmp/out; then
+				ok "queue write -> block read: $what"
+			else
+				bad "queue write -> block read: $what: data differs"
+			fi
+			head -c "$len" /dev/urandom >/tmp/in
+			if ! dd if=/tmp/in of=$blk bs="$len" seek="$off" count=1 oflag=direct,seek_bytes status=none; then
+				bad "block write: $what"
+			elif ! "$uq_io" "${opts[@]}" read "$dev" "$lbs" "$off" "$len" /tmp/out; then
+				bad "queue read: $what"
+			elif cmp -s /tmp/in /tmp/out; then
+				ok "block write -> queue read: $what"
+			else
+				bad "block write -> queue read: $what: data differs"
+			fi
 		done
 	done
 done
