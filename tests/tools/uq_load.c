@@ -23,7 +23,8 @@
  * and phase that the queue's state page publishes must have advanced by
  * exactly the commands the controller completed (modulo twice the depth,
  * the period of head and phase): a command lost or completed twice shows
- * there even when io_uring's completions look right.
+ * there even when io_uring's completions look right; and the state page's
+ * submitted and completed counters must have moved by that many too.
  * Prints "LOAD: N ok, N EBUSY, N submitted, N in flight at most,
  * N mismatches, N errors".
  * Exit: 0 pass, 1 fail, 2 bad usage.
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 	int poll = 0, want_busy = 0, write, fd, nsid, opt, ret;
 	unsigned long long nvme_errors = 0;
 	uint32_t hp0 = 0, gen0 = 0;
+	long long sub0 = 0, comp0 = 0;
 	const char *dev, *base;
 	int uq;
 	struct io_uring ring;
@@ -89,6 +91,8 @@ int main(int argc, char **argv)
 		uq_map(fd, &m);
 		gen0 = m.st->generation;
 		hp0 = uq_head_phase(&m);
+		sub0 = uq_counter(&m, "submitted");
+		comp0 = uq_counter(&m, "completed");
 	} else {
 		fd = open(dev, O_RDWR);
 		if (fd < 0) {
@@ -243,6 +247,17 @@ harvest:
 		} else if (moved != want) {
 			fprintf(stderr, "uq_load: the CQ head moved by %llu (mod %u), not %llu\n", moved, period, want);
 			errors++;
+		}
+		/* the state page's counters: what the queue accepted and completed */
+		{
+			long long sub = uq_counter(&m, "submitted") - sub0, comp = uq_counter(&m, "completed") - comp0;
+
+			printf("queue counters: submitted +%lld, completed +%lld\n", sub, comp);
+			if (sub != (long long)(ok + nvme_errors) || comp != sub) {
+				fprintf(stderr, "uq_load: the queue counted %lld submitted and %lld completed, not %llu\n",
+					sub, comp, ok + nvme_errors);
+				errors++;
+			}
 		}
 	}
 	if (outstanding)

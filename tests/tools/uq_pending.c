@@ -18,6 +18,8 @@
  *   (exactly the batch), all with status 0;
  * - once the batch is reaped, the head the kernel publishes equals the
  *   shadow head and nothing is pending.
+ * At the end the state page's submitted and completed counters must have
+ * moved by IOS, and polls too on a poll queue.
  * Prints "PENDING: N completions, N seen in the CQ mapping, N pending
  * checks true, N kernel entries, N disagreements".
  * Exit: 0 pass, 1 fail, 2 bad usage.
@@ -54,6 +56,7 @@ static unsigned int walk(const struct uq_map *m)
 
 int main(int argc, char **argv)
 {
+	long long sub0, comp0, polls0;
 	unsigned long long ios, reaped = 0, seen = 0, checks = 0, entries = 0, collects = 0, consumed = 0, bad = 0;
 	unsigned int lbs, cap, i, outstanding;
 	int poll = 0, fd, nsid, ret, opt;
@@ -90,6 +93,9 @@ int main(int argc, char **argv)
 	uq_ring(&ring, cap, poll);
 	if (posix_memalign((void **)&bufs, 4096, (size_t)cap * 4096))
 		return 1;
+	sub0 = uq_counter(&m, "submitted");
+	comp0 = uq_counter(&m, "completed");
+	polls0 = uq_counter(&m, "polls");
 	srand(42);
 
 	while (reaped < ios) {
@@ -186,6 +192,20 @@ int main(int argc, char **argv)
 	}
 	printf("PENDING: %llu completions, %llu seen in the CQ mapping, %llu pending checks true, %llu kernel entries (%llu to collect consumed entries), %llu disagreements\n",
 	       reaped, seen, checks, entries, collects, bad);
+	{
+		long long sub = uq_counter(&m, "submitted") - sub0, comp = uq_counter(&m, "completed") - comp0;
+		long long polls = uq_counter(&m, "polls") - polls0;
+
+		printf("state page counters: submitted +%lld, completed +%lld, polls +%lld\n", sub, comp, polls);
+		if (sub != (long long)ios || comp != (long long)ios) {
+			printf("FAIL: the queue counters moved by %lld/%lld, not %llu\n", sub, comp, ios);
+			bad++;
+		}
+		if (poll && polls <= 0) {
+			printf("FAIL: no poll of the user_poll queue was counted\n");
+			bad++;
+		}
+	}
 	io_uring_queue_exit(&ring);
 	return bad || seen != reaped || reaped != ios ? 1 : 0;
 }
