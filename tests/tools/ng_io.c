@@ -15,5 +15,5 @@
 
 int main(int argc, char **argv)
 {
-	return passthru_main("ng_io", "read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE", argc, argv, 0, 0, NULL);
+	return passthru_main("ng_io", "read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE", argc, argv, 0, 0, 0, NULL);
 }

@@ -5,7 +5,7 @@
  * between FILE and byte OFFSET of the namespace behind CHARDEV with one
  * io_uring passthrough command (IORING_OP_URING_CMD, NVME_URING_CMD_IO),
  * on an IOPOLL ring when poll is set and from a registered buffer when
- * fixed is set. Returns the tool's exit status: 0 ok, 1 failure (the NVMe
+ * fixed is set, the buffer starting buf_off bytes into a page. Returns the tool's exit status: 0 ok, 1 failure (the NVMe
  * status or errno is printed), 2 bad usage.
  *
  * passthru_prep() fills one SQE128 slot with such a command; every tool that
@@ -81,7 +81,7 @@ static inline struct nvme_uring_cmd *passthru_prep(struct io_uring_sqe *sqe, int
  * namespace there); NULL opens it plainly.
  */
 static inline int passthru_main(const char *prog, const char *usage, int argc, char **argv, int poll, int fixed,
-				int (*open_dev)(const char *dev, int flags))
+				unsigned int buf_off, int (*open_dev)(const char *dev, int flags))
 {
 	unsigned long long lba_size, offset, length;
 	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
@@ -89,7 +89,7 @@ static inline int passthru_main(const char *prog, const char *usage, int argc, c
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	int write, fd, file_fd, nsid, ret;
-	void *buf;
+	void *mem, *buf;
 
 	if (poll)
 		p.flags |= IORING_SETUP_IOPOLL;
@@ -120,8 +120,9 @@ static inline int passthru_main(const char *prog, const char *usage, int argc, c
 		perror(argv[6]);
 		return 1;
 	}
-	if (posix_memalign(&buf, 4096, length))
+	if (buf_off >= 4096 || posix_memalign(&mem, 4096, length + buf_off))
 		return 1;
+	buf = (char *)mem + buf_off;
 	memset(buf, 0, length);
 	if (write && pread(file_fd, buf, length, 0) != (ssize_t)length) {
 		fprintf(stderr, "%s: %s is shorter than %llu bytes\n", prog, argv[6], length);
@@ -177,7 +178,7 @@ static inline int passthru_main(const char *prog, const char *usage, int argc, c
 	io_uring_queue_exit(&ring);
 	close(file_fd);
 	close(fd);
-	free(buf);
+	free(mem);
 	return 0;
 }
 

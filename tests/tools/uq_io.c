@@ -3,10 +3,12 @@
  * Description: move bytes between a file and an NVMe namespace through an
  * NVMe user queue char device (/dev/nvmeXuqN) with one io_uring passthrough
  * command (IORING_OP_URING_CMD, NVME_URING_CMD_IO), on an IOPOLL ring for
- * user_poll queues (-p) and from a registered buffer (-f) if asked, so lab
- * tests can check user queue I/O against the block device.
+ * user_poll queues (-p), from a registered buffer (-f) and from a buffer
+ * starting BUF_OFF bytes into a page (-o BUF_OFF, a multiple of 4 below
+ * 4096) if asked, so lab tests can check user queue I/O against the block
+ * device.
  *
- * usage: uq_io [-p] [-f] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE
+ * usage: uq_io [-p] [-f] [-o BUF_OFF] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE
  *   read:  LENGTH bytes at byte OFFSET of the namespace are written to FILE
  *   write: LENGTH bytes of FILE are written at byte OFFSET
  * The queue is bound to $UQ_NS, or namespace 1 of its controller, opened
@@ -35,21 +37,27 @@ static int open_bound(const char *dev, int flags)
 	return fd;
 }
 
-#define USAGE "[-p] [-f] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE"
+#define USAGE "[-p] [-f] [-o BUF_OFF] read|write CHARDEV LBA_SIZE OFFSET LENGTH FILE"
 
 int main(int argc, char **argv)
 {
+	unsigned long long buf_off = 0;
 	int poll = 0, fixed = 0;
 
 	while (argc > 1 && argv[1][0] == '-') {
-		if (!strcmp(argv[1], "-p"))
+		if (!strcmp(argv[1], "-p")) {
 			poll = 1;
-		else if (!strcmp(argv[1], "-f"))
+		} else if (!strcmp(argv[1], "-f")) {
 			fixed = 1;
-		else
+		} else if (!strcmp(argv[1], "-o") && argc > 2) {
+			if (passthru_parse_u64(argv[2], &buf_off) || buf_off >= 4096 || buf_off % 4)
+				return passthru_usage("uq_io", USAGE, "BUF_OFF must be a multiple of 4 below 4096");
+			argv++;
+			argc--;
+		} else
 			return passthru_usage("uq_io", USAGE, "unknown option");
 		argv++;
 		argc--;
 	}
-	return passthru_main("uq_io", USAGE, argc, argv, poll, fixed, open_bound);
+	return passthru_main("uq_io", USAGE, argc, argv, poll, fixed, buf_off, open_bound);
 }

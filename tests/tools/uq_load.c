@@ -18,7 +18,13 @@
  * submission must get exactly one CQE (tracked per slot), every LBA must end
  * with status 0, and reads must carry the pattern written with the same
  * seed. DEV may be any passthrough char device (/dev/nvmeXuqN, /dev/ngXnY),
- * so data written through one can be checked through another.
+ * so data written through one can be checked through another. On a user
+ * queue (bound to $UQ_NS or namespace 1 of its controller), the CQ head
+ * and phase that the queue's state page publishes must have advanced by
+ * exactly the commands the controller completed (modulo twice the depth,
+ * the period of head and phase): a command lost or completed twice shows
+ * there even when io_uring's completions look right; and the state page's
+ * submitted and completed counters must have moved by that many too.
  * Prints "LOAD: N ok, N EBUSY, N submitted, N in flight at most,
  * N mismatches, N errors".
  * Exit: 0 pass, 1 fail, 2 bad usage.
@@ -47,9 +53,13 @@ int main(int argc, char **argv)
 	unsigned long long ok = 0, busy = 0, busy_seen = 0, errors = 0, mismatches = 0, submitted = 0;
 	unsigned int inflight = 64, lbs, i, outstanding = 0, most = 0;
 	int poll = 0, want_busy = 0, write, fd, nsid, opt, ret;
-	long long sub0, comp0, sub = 0, comp = 0;
+	unsigned long long nvme_errors = 0;
+	uint32_t hp0 = 0, gen0 = 0;
+	long long sub0 = 0, comp0 = 0;
+	const char *dev, *base;
+	int uq;
 	struct io_uring ring;
-	struct uq_map m;
+	struct uq_map m = { 0 };
 	struct slot *slots;
 	char *bufs;
 
@@ -73,16 +83,34 @@ int main(int argc, char **argv)
 	if ((lbs != 512 && lbs != 4096) || !count)
 		return usage();
 
-	fd = uq_open(argv[optind + 1], &nsid);
-	uq_map(fd, &m);
+	dev = argv[optind + 1];
+	base = strrchr(dev, '/');
+	uq = strstr(base ? base + 1 : dev, "uq") != NULL;
+	if (uq) {
+		fd = uq_open(dev, &nsid);
+		uq_map(fd, &m);
+		gen0 = m.st->generation;
+		hp0 = uq_head_phase(&m);
+		sub0 = uq_counter(&m, "submitted");
+		comp0 = uq_counter(&m, "completed");
+	} else {
+		fd = open(dev, O_RDWR);
+		if (fd < 0) {
+			perror(dev);
+			return 1;
+		}
+		nsid = ioctl(fd, NVME_IOCTL_ID);
+		if (nsid <= 0) {
+			fprintf(stderr, "uq_load: %s: NVME_IOCTL_ID: %s\n", dev, strerror(errno));
+			return 1;
+		}
+	}
 	uq_ring(&ring, inflight, poll);
 	slots = calloc(inflight, sizeof(*slots));
 	retry = calloc(count, sizeof(*retry));
 	if (!slots || !retry || posix_memalign((void **)&bufs, 4096, (size_t)inflight * 4096))
 		return 1;
 
-	sub0 = uq_counter(&m, "submitted");
-	comp0 = uq_counter(&m, "completed");
 	next = start;
 	while (done < count) {
 		struct io_uring_cqe *cqe;
@@ -154,6 +182,8 @@ harvest:
 				continue;
 			}
 			if (cqe->res != 0) {
+				if (cqe->res > 0)
+					nvme_errors++;
 				if (errors++ < 5)
 					fprintf(stderr, "uq_load: LBA %llu: %s %d\n", s->lba,
 						cqe->res < 0 ? strerror(-cqe->res) : "NVMe status", cqe->res);
@@ -197,15 +227,37 @@ harvest:
 	}
 	printf("LOAD: %llu ok, %llu EBUSY, %llu submitted, %u in flight at most, %llu mismatches, %llu errors\n",
 	       ok, busy, submitted, most, mismatches, errors);
-	if (sub0 >= 0) {
-		/* a user queue counts what it accepted and what it completed */
-		sub = uq_counter(&m, "submitted") - sub0;
-		comp = uq_counter(&m, "completed") - comp0;
-		printf("queue counters: submitted +%lld, completed +%lld\n", sub, comp);
-		if (sub != (long long)(ok + errors) || comp != sub) {
-			fprintf(stderr, "uq_load: the queue accepted %lld and completed %lld commands, not %llu\n",
-				sub, comp, ok + errors);
+	if (uq) {
+		/*
+		 * Every command the controller completed consumed one CQ
+		 * entry: head + depth * (wraps) advanced by that many, and
+		 * head and phase repeat every 2 * depth entries.
+		 */
+		uint32_t hp1 = uq_head_phase(&m), period = 2 * m.depth;
+		unsigned long long pos0 = (hp0 & 0xffff) + (unsigned long long)m.depth * (1 - ((hp0 >> 16) & 1));
+		unsigned long long pos1 = (hp1 & 0xffff) + (unsigned long long)m.depth * (1 - ((hp1 >> 16) & 1));
+		unsigned long long moved = (pos1 + period - pos0) % period, want = (ok + nvme_errors) % period;
+
+		printf("CQ head %u/%u -> %u/%u: %llu entries consumed (mod %u), %llu commands completed by the controller\n",
+		       hp0 & 0xffff, (hp0 >> 16) & 1, hp1 & 0xffff, (hp1 >> 16) & 1, moved, period, ok + nvme_errors);
+		if (m.st->generation != gen0) {
+			fprintf(stderr, "uq_load: the queue was created again during the run (generation %u -> %u)\n",
+				gen0, m.st->generation);
 			errors++;
+		} else if (moved != want) {
+			fprintf(stderr, "uq_load: the CQ head moved by %llu (mod %u), not %llu\n", moved, period, want);
+			errors++;
+		}
+		/* the state page's counters: what the queue accepted and completed */
+		{
+			long long sub = uq_counter(&m, "submitted") - sub0, comp = uq_counter(&m, "completed") - comp0;
+
+			printf("queue counters: submitted +%lld, completed +%lld\n", sub, comp);
+			if (sub != (long long)(ok + nvme_errors) || comp != sub) {
+				fprintf(stderr, "uq_load: the queue counted %lld submitted and %lld completed, not %llu\n",
+					sub, comp, ok + nvme_errors);
+				errors++;
+			}
 		}
 	}
 	if (outstanding)

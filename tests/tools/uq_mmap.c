@@ -78,8 +78,10 @@ int main(int argc, char **argv)
 	printf("state: size %u qid %u depth %u head %u phase %u generation %u flags %#x\n",
 	       st->size, st->qid, st->depth, st->cq_head_phase & 0xffff,
 	       (st->cq_head_phase >> 16) & 1, st->generation, st->flags);
-	check(st->size >= 80 && st->qid > 0 && st->depth >= 2 && (st->flags & 1),
-	      "state page: sized, live, qid and depth set");
+	/* the kernel fills at least up to generation, never past the page */
+	check(st->size >= 24 && st->size <= 4096 && st->qid > 0 && st->qid == info.qid && st->depth == info.depth &&
+		      st->depth >= 2 && (st->flags & NVME_UQ_STATE_LIVE) && st->generation >= 1,
+	      "state page: sized, live, created, qid and depth as NVME_UQ_IOCTL_INFO says");
 	depth = st->depth;
 	cq_len = info.cq_size;
 	cq = mmap(NULL, cq_len, PROT_READ, MAP_SHARED, fd, info.cq_offset);
