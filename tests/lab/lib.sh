@@ -25,11 +25,14 @@ expect_status() {
 # lab_vm ARGS...: scripts/vm on the flavor under test
 lab_vm() { "$top/scripts/vm" --flavor "$flavor" "$@"; }
 
-# robust_summary FILE: print "robust summary: faults injected N, survived N,
-# I/Os lost N, bad inputs tried N" from the guest's counters; fail when a
-# fault was not survived or an I/O was lost, or the guest left no summary.
+# robust_summary FILE [FAULTS [MIN_BAD_INPUTS]]: print "robust summary:
+# faults injected N, survived N, I/Os lost N, bad inputs tried N" from the
+# guest's counters; fail when a fault was not survived or an I/O was lost,
+# or the guest left no summary; and, when given, unless exactly FAULTS
+# faults were injected and at least MIN_BAD_INPUTS bad inputs tried (what
+# the test promises, so that checks the guest skipped do not pass).
 robust_summary() {
-	local line faults survived lost bad_inputs
+	local line faults survived lost bad_inputs want_faults=${2:-} min_bad=${3:-}
 	line=$(cat "$1" 2>/dev/null)
 	if [ -z "$line" ]; then
 		echo "robust summary: none (the guest did not finish)"
@@ -43,4 +46,8 @@ robust_summary() {
 	echo "robust summary: faults injected ${faults:-?}, survived ${survived:-?}, I/Os lost ${lost:-?}, bad inputs tried ${bad_inputs:-?}"
 	[ "${lost:-1}" = 0 ] || fail "I/Os lost: ${lost:-?}"
 	[ "${faults:-x}" = "${survived:-y}" ] || fail "faults not survived: $((${faults:-0} - ${survived:-0}))"
+	[ -z "$want_faults" ] || [ "${faults:-x}" = "$want_faults" ] ||
+		fail "faults injected: ${faults:-?}, the test promises $want_faults"
+	[ -z "$min_bad" ] || [ "${bad_inputs:-0}" -ge "$min_bad" ] ||
+		fail "bad inputs tried: ${bad_inputs:-?}, the test promises at least $min_bad"
 }
