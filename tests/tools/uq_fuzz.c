@@ -2,7 +2,7 @@
 /*
  * uq_fuzz: hostile input against NVMe user queues (/dev/nvmeXuqN).
  *
- * usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] DEV...
+ * usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] [-D DONE -W GO] DEV...
  *   SEED      random seed (default 1); the same seed replays the same input
  *             (thread t uses SEED + t)
  *   COMMANDS  uring_cmd submissions (default 100000), spread over the threads
@@ -22,6 +22,11 @@
  *             fail with -EINTR, -EIO or an NVMe status only around one (the
  *             queue's generation moved, or it is not live), and a queue that
  *             is removed (its node gone) ends its fuzzing
+ *   -D DONE -W GO
+ *             once the threads are done, create the file DONE and wait (600 s
+ *             at most) for the file GO before the final checks: a script
+ *             can finish the resets it started meanwhile, so that each
+ *             queue's generation shows exactly how many there were
  *   DEV       user queue nodes; each one's type (irq or poll) comes from
  *             NVME_UQ_IOCTL_INFO
  *
@@ -1441,11 +1446,12 @@ static int final_checks(void)
 int main(int argc, char **argv)
 {
 	pthread_t tids[MAX_DEVS];
+	const char *donefile = NULL, *gofile = NULL;
 	int opt, i, bad;
 	char thr[32] = "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:n:t:Vf")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:VfD:W:")) != -1) {
 		switch (opt) {
 		case 's':
 			if (passthru_parse_u64(optarg, &seed))
@@ -1460,13 +1466,15 @@ int main(int argc, char **argv)
 			break;
 		case 'V': verify = 1; break;
 		case 'f': faults = 1; break;
+		case 'D': donefile = optarg; break;
+		case 'W': gofile = optarg; break;
 		default:
-			fprintf(stderr, "usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] DEV...\n");
+			fprintf(stderr, "usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] [-D DONE -W GO] DEV...\n");
 			return 2;
 		}
 	}
 	if (optind == argc || argc - optind > MAX_DEVS || nthreads < 1 || nthreads > argc - optind) {
-		fprintf(stderr, "usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] DEV...\n");
+		fprintf(stderr, "usage: uq_fuzz [-s SEED] [-n COMMANDS] [-t THREADS] [-V] [-f] [-D DONE -W GO] DEV...\n");
 		return 2;
 	}
 	setup_shared_memory();
@@ -1510,6 +1518,10 @@ int main(int argc, char **argv)
 		pthread_create(&tids[i], NULL, fuzz_thread, (void *)(uintptr_t)i);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
+	if (donefile)
+		close(open(donefile, O_WRONLY | O_CREAT, 0644));
+	for (i = 0; gofile && access(gofile, F_OK) && i < 6000; i++)
+		usleep(100000);
 
 	printf("fuzz: commands %llu: invalid %llu (all must fail), valid-looking %llu (ok %llu, "
 	       "NVMe status %llu, errno %llu)\n",
