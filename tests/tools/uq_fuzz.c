@@ -543,6 +543,11 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		fprintf(stderr, "uq_fuzz: no SQE\n");
 		exit(1);
 	}
+	/*
+	 * Buffers the device may write (any opcode but a write: an opcode the
+	 * driver does not know is mapped from the device) never overlap within
+	 * a batch: pick_dest().
+	 */
 	/* target: the queue, another queue, a registered file, not a queue */
 	fd = d->fd;
 	if (ring_kind == 0 && chance(5)) {
@@ -599,7 +604,7 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 			unsigned int l = chance(50) ? target->lbs : chance(50) ? pick_len(target) & 0xfffff : 0;
 			int u;
 
-			iv[i].iov_base = (void *)(uintptr_t)(dir == 2 ? pick_dest(target, l, &region) :
+			iv[i].iov_base = (void *)(uintptr_t)(dir != 1 ? pick_dest(target, l, &region) :
 							      pick_addr(target, l, &region));
 			iv[i].iov_len = l;
 			total += l;
@@ -623,7 +628,7 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		addr = 0;
 		len = 0;
 	} else {
-		addr = dir == 2 ? pick_dest(target, len, &region) : pick_addr(target, len, &region);
+		addr = dir != 1 ? pick_dest(target, len, &region) : pick_addr(target, len, &region);
 		if (len)
 			usable = region_usable(target, addr, len, dir == 1);
 	}
