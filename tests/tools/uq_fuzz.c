@@ -721,6 +721,12 @@ static void fuzz_sqe(struct io_uring *r, int ring_kind, struct dev *owner, struc
 		struct iovec *iv = iovs[idx];
 		unsigned int i;
 
+		/* no iovecs: data_len 0, no data at all, as on the ng path */
+		if (!n_iov) {
+			if (expect > 0)
+				mark(rec, "no data for an opcode that transfers some");
+			return;
+		}
 		if (fixed)
 			mark(rec, "registered buffer with a vectored command");
 		if (n_iov > 1024)
