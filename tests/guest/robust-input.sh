@@ -60,9 +60,12 @@ lost_from /tmp/conc
 expect "four queues at once: every command completed once with status 0, data intact" test $sc -eq 0
 
 echo "== opens of owned queues and owners taking turns, racing with I/O"
-"$robust" load -w -q 8 -T 10 512 "$nlbas" "/dev/${c0}uq0" "/dev/${c0}uq2" >/tmp/race-l 2>&1 &
+rm -f /tmp/race-gen /tmp/race-stop
+"$robust" load -w -q 8 -T 120 -S /tmp/race-stop -G /tmp/race-gen 512 "$nlbas" "/dev/${c0}uq0" "/dev/${c0}uq2" \
+	>/tmp/race-l 2>&1 &
 a=$!
-sleep 1 # the load owns uq0 and uq2 by now
+# the load owns uq0 and uq2 once it reports, until race-stop exists
+gen_at_least /tmp/race-gen 0 30 || bad "the load did not start"
 "$robust" intrude "/dev/${c0}uq0" 6 >/tmp/race-ii 2>&1 &
 b=$!
 "$robust" intrude "/dev/${c0}uq2" 6 >/tmp/race-ip 2>&1 &
@@ -71,7 +74,9 @@ c=$!
 d=$!
 "$robust" churn "/dev/${c0}uq3" 512 6 >/tmp/race-cp 2>&1 &
 e=$!
-for p in $a $b $c $d $e; do wait_for "$p" 120 || bad "racing process $p failed"; done
+for p in $b $c $d $e; do wait_for "$p" 120 || bad "racing process $p failed"; done
+touch /tmp/race-stop
+wait_for $a 120 || bad "the load under the intruders failed"
 cat /tmp/race-l /tmp/race-ii /tmp/race-ip /tmp/race-ci /tmp/race-cp
 lost_from /tmp/race-l
 

@@ -20,8 +20,9 @@
  *             other commands' LBAs stay below it
  *   -f        resets and removals happen meanwhile: a verified command may
  *             fail with -EINTR, -EIO or an NVMe status only around one (the
- *             queue's generation moved, or it is not live), and a queue that
- *             is removed (its node gone) ends its fuzzing
+ *             queue's generation moved at most 10 s before, or moves after,
+ *             or the queue is not live), and a queue that is removed (its
+ *             node gone) ends its fuzzing
  *   -D DONE -W GO
  *             once the threads are done, create the file DONE and wait (600 s
  *             at most) for the file GO before the final checks: a script
@@ -102,7 +103,8 @@ struct dev {
 	unsigned int depth, lbs;
 	struct nvme_uq_info info;
 	struct uq_map m;
-	uint32_t gen0;
+	uint32_t gen0, seen_gen; /* seen_gen, gen_moved_at: the owning thread's */
+	double gen_moved_at;
 	struct io_uring ring; /* the ring of the queue's type, buffers and files registered */
 	/*
 	 * Registered buffers: two halves of one area per ring, apart from
@@ -129,6 +131,8 @@ static unsigned char *rdonly, *noneprot, *hole;
 static unsigned int max_bytes = 1u << 20;
 static struct stats total;
 static pthread_mutex_t total_lock = PTHREAD_MUTEX_INITIALIZER;
+/* every thread has claimed its queues before any fuzzes another thread's */
+static pthread_barrier_t claimed_all;
 
 /* each thread's own */
 static __thread struct dev *my[MAX_DEVS];
@@ -308,7 +312,7 @@ static int setup_dev(struct dev *d, const char *path)
 	d->poll = !!(d->info.flags & NVME_UQ_INFO_POLLED);
 	d->depth = d->info.depth;
 	uq_map(d->fd, &d->m);
-	d->gen0 = uq_generation(&d->m);
+	d->gen0 = d->seen_gen = uq_generation(&d->m);
 	read_geometry(d);
 	d->fixedbuf = map_anon(SCRATCH_LEN, PROT_READ | PROT_WRITE);
 	if (ring_setup(&d->ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32 |
@@ -933,9 +937,24 @@ static int verified_sqe(struct io_uring *r, struct dev *d, unsigned int idx, uns
 	return 1;
 }
 
+/* note when a queue's generation moved, as seen by this thread */
+static void saw_generation(struct dev *d)
+{
+	uint32_t g = uq_generation(&d->m);
+
+	if (g != d->seen_gen) {
+		d->seen_gen = g;
+		d->gen_moved_at = now_s();
+	}
+}
+
 /*
  * A verified command failed: acceptable only around a reset or removal of
- * its queue (-f): its generation moves, or it is down, within 30 s.
+ * its queue (-f): its generation moved at most 10 s before, or it moves,
+ * or the queue is down, within 30 s. The queue is created again (and the
+ * generation moves) before the reset unfreezes the namespace, and the
+ * namespace is revalidated (frozen again) after it: commands fail with
+ * -EIO meanwhile, as documented, on a queue the state page shows live.
  */
 static int around_reset(struct rec *rec)
 {
@@ -944,6 +963,9 @@ static int around_reset(struct rec *rec)
 
 	if (!faults)
 		return 0;
+	saw_generation(d);
+	if (d->gen_moved_at && now_s() - d->gen_moved_at <= 10)
+		return 1;
 	do {
 		if (uq_generation(&d->m) != rec->gen ||
 		    !(__atomic_load_n(&d->m.st->flags, __ATOMIC_ACQUIRE) & NVME_UQ_STATE_LIVE) ||
@@ -1173,6 +1195,8 @@ static void fuzz_commands(unsigned long long n_cmds)
 			return;
 		}
 		st.commands += n;
+		for (i = 0; i < (unsigned int)nmy; i++)
+			saw_generation(my[i]);
 		if (reap(r, n))
 			return;
 		done += n;
@@ -1391,10 +1415,11 @@ static void *fuzz_thread(void *arg)
 		vver = calloc(vn, sizeof(*vver));
 	}
 	for (i = 0; i < nmy; i++)
-		if (claim_dev(my[i])) {
+		if (claim_dev(my[i]))
 			st.hangs++;
-			goto out;
-		}
+	pthread_barrier_wait(&claimed_all);
+	if (st.hangs)
+		goto out;
 	if (ring_setup(&ring64, 0) || ring_setup(&ring_nocqe32, IORING_SETUP_SQE128)) {
 		st.hangs++;
 		goto out;
@@ -1525,6 +1550,7 @@ int main(int argc, char **argv)
 	if (verify)
 		printf("fuzz: verified LBAs %llu-%llu, the fuzzer's below %llu\n", vbase, vend - 1,
 		       vbase - 65536);
+	pthread_barrier_init(&claimed_all, NULL, nthreads);
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&tids[i], NULL, fuzz_thread, (void *)(uintptr_t)i);
 	for (i = 0; i < nthreads; i++)
