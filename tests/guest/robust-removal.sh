@@ -20,8 +20,11 @@
 #   sysfs while those run on, uq0's completed commands sit unreaped on an
 #   IORING_SETUP_DEFER_TASKRUN ring that does not enter the kernel, and
 #   uq3's owner is stopped (SIGSTOP) with its completions unpolled: the
-#   removal returns within 20 s, every process finds each command completed
-#   exactly once afterwards; after rescan qb1 works.
+#   removal returns within 60 s, every process finds each command completed
+#   exactly once afterwards; after rescan qb1 works. The bound is 60 s: a
+#   plain reset of a loaded controller takes up to 20 s under TCG with the
+#   debug kernel on a busy host, and a removal that waited for the stopped
+#   owner would never return (the write is given 90 s, then reported).
 # Faults counted: 1 + 5 + 1 = 7 (tests/lab/robust-removal.sh).
 # Usage: robust-removal.sh RESULTS_DIR. Exit: 0 pass, 1 fail, 77 skip.
 # shellcheck disable=SC2317 # the checks below are called through fault/expect
@@ -141,7 +144,7 @@ wait_all 150 $h0 $h3 $m1 $l2; sd=$?
 cat /tmp/hold-0 /tmp/hold-3 /tmp/map-1 /tmp/load-2
 lost_from /tmp/load-2
 deferred() {
-	[ "$sr" -eq 0 ] && [ "$took" -le 20 ] && [ "$sd" -eq 0 ] || return 1
+	[ "$sr" -eq 0 ] && [ "$took" -le 60 ] && [ "$sd" -eq 0 ] || return 1
 	wait_gone "/sys/class/nvme/$c1" 30 || return 1
 	echo 1 >/sys/bus/pci/rescan
 	local c
@@ -149,7 +152,7 @@ deferred() {
 	c=$(wait_ctrl qb1 60) || return 1
 	reads_ok "$c"
 }
-fault "removal does not wait for a stopped owner, a ring that never reaps, a map loop or a poller (status $sr, took $took s, at most 20); every command completed once; rescan brings $c1 back" \
+fault "removal does not wait for a stopped owner, a ring that never reaps, a map loop or a poller (status $sr, took $took s, at most 60); every command completed once; rescan brings $c1 back" \
 	deferred
 
 summary "$res/summary"

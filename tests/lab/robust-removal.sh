@@ -8,7 +8,7 @@
 # kernel-patch/debug-fixes for pciehp's own lockdep report on removal);
 # 5 resets with a map loop and a spinning poller; and removal through sysfs
 # with those, a DEFER_TASKRUN ring that never reaps and a stopped owner,
-# bounded to 20 s (tests/guest/robust-removal.sh). This script plays the
+# bounded to 60 s (tests/guest/robust-removal.sh). This script plays the
 # host's part: it sends device_del and device_add when the guest asks.
 # Prints the summary line; the guest promises 7 faults.
 # shellcheck source=tests/lab/lib.sh
