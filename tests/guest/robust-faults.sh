@@ -1,20 +1,26 @@
 #!/bin/bash
 # Description: runs in a lab guest (see tests/lab/robust-faults.sh) with
-# nvme.user_irq_queues=1 nvme.user_poll_queues=1 and two controllers:
-# serial qb0 behind blkdebug with EIO injected on reads of LBA 1000 and
-# writes of LBA 2000, and serial qb1, a null device that takes 5 s per
-# command. On both user queues of each:
+# nvme.user_irq_queues=2 nvme.user_poll_queues=2 (uq0, uq1 irq; uq2, uq3
+# poll) and two controllers: serial qb0 behind blkdebug with EIO injected
+# on reads of LBA 1000 and writes of LBA 2000, and serial qb1, a null
+# device that takes 5 s per command. A queue has one owner, so every
+# process below owns its own queue.
 # - injected errors come back as NVMe status in exactly the CQEs of the
-#   commands that hit them;
-# - 20 controller resets while both queues of qb0 carry reads and writes:
-#   no command lost or left without a completion, no wrong data, counters
-#   equal once idle, the queues carry I/O again;
+#   commands that hit them, on an irq and a poll queue;
+# - 20 controller resets of qb0 while all four queues carry reads and
+#   writes: each reset write returns 0 within 60 s and is proven by every
+#   queue's generation (state page) growing by one, after which every
+#   queue completes reads again; no command lost, completed twice or
+#   returning wrong data;
 # - commands outliving their timeout (timeout_ms, then
 #   nvme_core.io_timeout) on qb1 complete with an error;
-# - removal through sysfs with commands in flight and the queues open and
-#   mapped: the commands fail, later calls fail, the mappings give SIGBUS
-#   or zeroes; after close and rescan the controller comes back under the
-#   same name (the old one was freed) and works.
+# - a reset and then a removal (sysfs) of qb1 while two owners are stopped
+#   (SIGSTOP) with commands in flight and two rings never reap their
+#   completed commands: each returns within 30 s; after SIGCONT every
+#   command completed exactly once, the reset recreated each queue once
+#   and they read again; after the removal later commands fail, mappings
+#   still read, and a rescan brings qb1 back under the same name.
+# Faults counted: 4 + 20 + 3 + 2 + 2 = 31 (tests/lab/robust-faults.sh).
 # Usage: robust-faults.sh SUMMARY_FILE. Exit: 0 pass, 1 fail, 77 skip.
 # shellcheck disable=SC2317 # the checks below are called through fault/expect
 # shellcheck source=tests/guest/robust-lib.sh
@@ -22,111 +28,59 @@
 out=${1:?usage: robust-faults.sh SUMMARY_FILE}
 [ -x "$robust" ] || { echo "FAIL: $robust is not built"; exit 1; }
 if ! c0=$(wait_ctrl qb0) || ! c1=$(wait_ctrl qb1); then
-	echo "SKIP: controllers qb0 and qb1 with user queues"
+	echo "SKIP: controllers qb0 and qb1 with four user queues each"
 	exit 77
 fi
 echo "qb0 is $c0, qb1 is $c1"
 
-# back_after_reset: live again, both queues up, and both complete commands
-# again (the reset's cancellations counted, their completed counters move
-# on); on failure, what the queues look like
-back_after_reset() {
-	local _j d0 d1
-	if wait_ctrl qb0 30 >/dev/null; then
-		d0=$(cat "$cls/${c0}uq0/completed") d1=$(cat "$cls/${c0}uq1/completed")
-		for _j in $(seq 1 100); do
-			[ "$(cat "$cls/${c0}uq0/completed")" -gt "$d0" ] &&
-				[ "$(cat "$cls/${c0}uq1/completed")" -gt "$d1" ] && return 0
-			sleep 0.1
-		done
-	fi
-	echo "after the reset: state $(cat "/sys/class/nvme/$c0/state")," \
-		"uq0 qid/submitted/completed $(cat "$cls/${c0}uq0/"{qid,submitted,completed} | tr '\n' ' ')," \
-		"uq1 $(cat "$cls/${c0}uq1/"{qid,submitted,completed} | tr '\n' ' ')"
-	grep "${c0}" /proc/interrupts
-	return 1
-}
-# remove_c1: remove qb1 through sysfs and wait for its nodes to go
-remove_c1() {
-	echo 1 >"/sys/bus/pci/devices/$bdf/remove" || return 1
-	wait_gone "/dev/${c1}uq0" 30 && wait_gone "/sys/class/nvme/$c1" 30
-}
-# survived_removal: the holders passed, and after a rescan qb1 is back
-# under its old name (the old controller was freed once its files closed)
-# and both queues read
-survived_removal() {
-	[ "$si" -eq 0 ] && [ "$sp" -eq 0 ] || return 1
-	echo 1 >/sys/bus/pci/rescan || return 1
-	local c
-	c=$(wait_ctrl qb1 60) || return 1
-	echo "rescanned: qb1 is $c"
-	[ "$c" = "$c1" ] && reads_ok "$c"
-}
-
 echo "== injected media errors"
-for q in "" "-p"; do
-	[ -z "$q" ] && dev=/dev/${c0}uq0 || dev=/dev/${c0}uq1
-	# shellcheck disable=SC2086
-	fault "EIO injected on reads of LBA 1000 and writes of LBA 2000 on $dev: status in exactly those CQEs" \
-		"$robust" eio $q "$dev" 512 r:999 r:1000:bad r:1001 w:1999 w:2000:bad w:2001 r:3000 r:1000:bad
+for q in uq0 uq2; do
+	dev=/dev/${c0}$q
+	fault "EIO injected on reads of LBA 1000 and writes of LBA 2000 on $dev ($(cat "$cls/${c0}$q/type") queue): status in exactly those CQEs" \
+		"$robust" eio "$dev" 512 r:999 r:1000:bad r:1001 w:1999 w:2000:bad w:2001 r:3000 r:1000:bad
 	faults=$((faults + 1)) # two commands hit an injected error (counted twice)
 	survived=$((survived + 1))
 done
 
 echo "== 20 controller resets under load on $c0"
-rm -f /tmp/stop
+rm -f /tmp/stop /tmp/gen
 # LBAs below 900 only: the injected errors are not what this checks
-"$robust" load -f -w -t 1 -q 8 -T 1200 -S /tmp/stop "/dev/${c0}uq0" 512 900 >/tmp/load-irq 2>&1 &
-li=$!
-"$robust" load -f -w -p -t 1 -q 8 -T 1200 -S /tmp/stop "/dev/${c0}uq1" 512 900 >/tmp/load-poll 2>&1 &
-lp=$!
-sleep 2
-gen0=$(cat "$cls/${c0}uq0/submitted")
-# reset_c0: reset qb0 and wait (at most 90 s) for the write to return
-reset_c0() {
-	sh -c "echo 1 >/sys/class/nvme/$c0/reset_controller" 2>/dev/null &
-	local w=$! _j
-	for _j in $(seq 1 450); do
-		kill -0 $w 2>/dev/null || return 0
-		sleep 0.2
-	done
-	echo "reset_controller write still blocked after 90 s; blocked tasks and state:"
-	echo w >/proc/sysrq-trigger
-	cat "/sys/class/nvme/$c0/state"
-	grep -h . "$cls/${c0}"uq*/{qid,submitted,completed}
-	grep "${c0}" /proc/interrupts
-	dmesg | tail -40
-	return 1
+"$robust" load -f -w -q 8 -T 1200 -S /tmp/stop -G /tmp/gen 512 900 \
+	/dev/"${c0}"uq0 /dev/"${c0}"uq1 /dev/"${c0}"uq2 /dev/"${c0}"uq3 >/tmp/load 2>&1 &
+ld=$!
+# proven_reset N: reset N of qb0 returned 0 within 60 s; every queue was
+# created again (generation step N, exactly) and completes reads again
+proven_reset() {
+	reset_ctrl "$c0" 60 || return 1
+	gen_at_least /tmp/gen "$1" 30 || return 1
+	[ "$(cut -d' ' -f1 /tmp/gen)" -eq "$1" ] || { echo "generation step $(cut -d' ' -f1 /tmp/gen), not $1"; return 1; }
+	oks_grow /tmp/gen 30
 }
+if ! gen_at_least /tmp/gen 0 30 || ! oks_grow /tmp/gen 30; then
+	bad "the load did not start on every queue"
+fi
 for i in $(seq 1 20); do
-	if ! reset_c0; then
-		fault "reset $i returns" false
-		break
-	fi
-	fault "reset $i: controller live again, both user queues complete commands again" back_after_reset
+	fault "reset $i of $c0: returned 0, every queue created again (generation +$i) and completing reads" \
+		proven_reset "$i"
 done
 touch /tmp/stop
-wait_for $li 90; si=$?
-wait_for $lp 90; sp=$?
-cat /tmp/load-irq /tmp/load-poll
-lost_from /tmp/load-irq
-lost_from /tmp/load-poll
-[ "$(cat "$cls/${c0}uq0/submitted")" -gt "$gen0" ] || bad "no load on the irq queue"
-expect "irq queue load: every command completed once, data intact, only -EINTR/-EIO/NVMe status errors" test $si -eq 0
-expect "poll queue load: every command completed once, data intact, only -EINTR/-EIO/NVMe status errors" test $sp -eq 0
-if grep -qE "eintr [1-9]|status [1-9]" /tmp/load-irq /tmp/load-poll; then
+wait_for $ld 120; sl=$?
+cat /tmp/load
+lost_from /tmp/load
+expect "load over the resets: every command completed once, data intact, only -EINTR/-EIO/NVMe status errors" test $sl -eq 0
+expect "each of the 4 queues was created again exactly 20 times" \
+	test "$(grep -c 'generation +20$' /tmp/load)" -eq 4
+if grep -qE "eintr [1-9]|status [1-9]" /tmp/load; then
 	echo "note: commands in flight at a reset completed with -EINTR or an NVMe abort status"
 fi
-expect "irq queue counters settle" counters_settle "${c0}uq0"
-expect "poll queue counters settle" counters_settle "${c0}uq1"
-expect "both queues of $c0 read after the resets" reads_ok "$c0"
+expect "every queue of $c0 released and reads after the resets" released "$c0"
 
 echo "== timeouts on $c1 (5 s per command)"
 fault "irq queue: a read with timeout_ms 1000 completes with an error" \
 	"$robust" timeout -m 1000 "/dev/${c1}uq0" 512 90
 wait_ctrl qb1 60 >/dev/null || bad "$c1 not live after the timeout"
 fault "poll queue: a read with timeout_ms 1000 completes with an error" \
-	"$robust" timeout -p -m 1000 "/dev/${c1}uq1" 512 90
+	"$robust" timeout -m 1000 "/dev/${c1}uq2" 512 90
 wait_ctrl qb1 60 >/dev/null || bad "$c1 not live after the timeout"
 io_timeout=$(cat /sys/module/nvme_core/parameters/io_timeout)
 echo 1 >/sys/module/nvme_core/parameters/io_timeout
@@ -135,18 +89,80 @@ fault "irq queue: a read outliving nvme_core.io_timeout=1 completes with an erro
 echo "$io_timeout" >/sys/module/nvme_core/parameters/io_timeout
 wait_ctrl qb1 60 >/dev/null || bad "$c1 not live after the timeout"
 dmesg | grep -E "$c1: .*(timeout|abort|reset)" | tail -4
-expect "irq queue counters of $c1 settle" counters_settle "${c1}uq0"
-expect "poll queue counters of $c1 settle" counters_settle "${c1}uq1"
-expect "both queues of $c1 read after the timeouts" reads_ok "$c1"
+expect "every queue of $c1 released and reads after the timeouts" released "$c1"
 
-echo "== removal through sysfs with commands in flight on $c1"
+# stalled_owners MODE: on the four queues of qb1, two owners stopped
+# (SIGSTOP) with 8 reads in flight (uq0 irq, uq2 poll) and two rings that
+# never reap their 8 completed reads (uq1 irq, DEFER_TASKRUN, and uq3 poll,
+# never polled); MODE is the uq_robust hold check (-x 1 or -r); sets
+# holders and stopped
+stalled_owners() {
+	local q
+	rm -f /tmp/ready-* /tmp/go /tmp/done
+	holders=
+	for q in uq1 uq3; do
+		"$robust" hold "$1" -g /tmp/go -w /tmp/done "/dev/${c1}$q" 512 8 "/tmp/ready-$q" >"/tmp/hold-$q" 2>&1 &
+		holders="$holders $!"
+	done
+	for _ in $(seq 1 100); do [ -e /tmp/ready-uq1 ] && [ -e /tmp/ready-uq3 ] && break; sleep 0.1; done
+	sleep 6 # 5 s per command: the device has completed them; nobody reaps
+	stopped=
+	for q in uq0 uq2; do
+		"$robust" hold "$1" -w /tmp/done "/dev/${c1}$q" 512 8 "/tmp/ready-$q" >"/tmp/hold-$q" 2>&1 &
+		stopped="$stopped $!"
+		holders="$holders $!"
+	done
+	for _ in $(seq 1 100); do [ -e /tmp/ready-uq0 ] && [ -e /tmp/ready-uq2 ] && break; sleep 0.1; done
+	# shellcheck disable=SC2086
+	kill -STOP $stopped
+}
+# resume: SIGCONT the stopped owners, let the others reap; 0 when every
+# holder passed its checks
+resume() {
+	local p st=0
+	touch /tmp/done /tmp/go
+	# shellcheck disable=SC2086
+	kill -CONT $stopped
+	for p in $holders; do wait_for "$p" 150 || st=1; done
+	cat /tmp/hold-uq0 /tmp/hold-uq1 /tmp/hold-uq2 /tmp/hold-uq3
+	return "$st"
+}
+# in_time STATUS SECONDS LIMIT: STATUS is 0 and SECONDS at most LIMIT
+in_time() { echo "status $1, took $2 s (at most $3)"; [ "$1" -eq 0 ] && [ "$2" -le "$3" ]; }
+
+echo "== reset of $c1 with two stopped owners and two rings that never reap"
+stalled_owners -x1
+t0=$(date +%s)
+reset_ctrl "$c1" 90; sr=$?
+took=$(($(date +%s) - t0))
+fault "reset of $c1 with stalled owners returned 0 within 30 s" \
+	in_time "$sr" "$took" 30
+fault "after SIGCONT: every command completed exactly once, each queue created again once and reading" \
+	resume
+expect "every queue of $c1 released and reads after the reset" released "$c1"
+
+echo "== removal of $c1 (sysfs) with two stopped owners and two rings that never reap"
 bdf=$(basename "$(readlink -f "/sys/class/nvme/$c1/device")")
-# QEMU finishes the commands in flight while the controller shuts down, so
-# they may complete with their data: each must complete exactly once
-hold_removal "$c1"
-expect "$c1 removed through sysfs, its queue nodes gone" remove_c1
-holds_done
-fault "removal with I/O in flight: every command completed once, later calls and mappings safe; rescan brings $c1 back and it reads" \
-	survived_removal
+stalled_owners -r
+t0=$(date +%s)
+timeout 90 sh -c "echo 1 >/sys/bus/pci/devices/$bdf/remove"; sr=$?
+took=$(($(date +%s) - t0))
+echo "removal: status $sr after $took s"
+removed_in_time() {
+	in_time "$sr" "$took" 30 && wait_gone "/dev/${c1}uq0" 30 && wait_gone "/sys/class/nvme/$c1" 30
+}
+fault "removal of $c1 with stalled owners returned within 30 s, its nodes gone" removed_in_time
+# back: every holder passed, and after a rescan qb1 is back under its old
+# name (the old controller was freed once its files closed) and reads
+back() {
+	resume || return 1
+	echo 1 >/sys/bus/pci/rescan || return 1
+	local c
+	c=$(wait_ctrl qb1 60) || return 1
+	echo "rescanned: qb1 is $c"
+	[ "$c" = "$c1" ] && reads_ok "$c"
+}
+fault "after SIGCONT: every command completed exactly once, later calls fail, old mappings read; rescan brings $c1 back and it reads" \
+	back
 
 summary "$out"

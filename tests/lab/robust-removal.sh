@@ -1,13 +1,16 @@
 #!/bin/bash
 # Description: removal of a controller whose user queues are in use, on the
-# debug kernel (KASAN, lockdep: any kernel report fails): PCIe hot removal
-# through QMP device_del with commands in flight and the queues mapped, then
-# device_add and use again (the debug kernel carries kernel-patch/debug-fixes
-# for pciehp's own lockdep report on removal); and removal through sysfs
-# while a process with an IORING_SETUP_DEFER_TASKRUN ring leaves its
-# completions unreaped (tests/guest/robust-removal.sh). This script plays
-# the host's part: it sends device_del and device_add when the guest asks.
-# Prints the summary line.
+# debug kernel (KASAN, lockdep: any kernel report fails), four queues per
+# controller, each with its own owner: PCIe hot removal through QMP
+# device_del with commands in flight, a poller spinning in io_uring_enter
+# and processes mapping and unmapping the CQ and state page in a loop, then
+# device_add and use again (the debug kernel carries
+# kernel-patch/debug-fixes for pciehp's own lockdep report on removal);
+# 5 resets with a map loop and a spinning poller; and removal through sysfs
+# with those, a DEFER_TASKRUN ring that never reaps and a stopped owner,
+# bounded to 60 s (tests/guest/robust-removal.sh). This script plays the
+# host's part: it sends device_del and device_add when the guest asks.
+# Prints the summary line; the guest promises 7 faults.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 # qmp SOCKET JSON: send one QMP command, print the reply (events skipped)
@@ -34,7 +37,7 @@ trap 'rm -rf "$tmp"' EXIT
 sock=$tmp/qmp.sock
 lab_vm --cpus 2 --timeout 900 --results "$tmp" --qmp "$sock" \
 	--nvme null,size=1G,latency-ns=10000000000 --nvme file,size=64M \
-	--append "nvme.user_irq_queues=1 nvme.user_poll_queues=1" \
+	--append "nvme.user_irq_queues=2 nvme.user_poll_queues=2" \
 	-- env QBENCH_BUILD="$build" \
 	"$top/tests/guest/robust-removal.sh" "$tmp" &
 vm=$!
@@ -60,5 +63,5 @@ done
 wait $vm
 status=$?
 if [ $status -eq 0 ]; then pass "removal with user queues in use (status 0)"; else fail "removal with user queues in use: status $status, expected 0"; fi
-robust_summary "$tmp/summary" 2 0 # hot removal, removal with unreaped completions
+robust_summary "$tmp/summary" 7 0
 done_testing

@@ -300,4 +300,30 @@ static inline long long uq_counter(const struct uq_map *m, const char *name)
 	return -1;
 }
 
+/*
+ * Open DEV with FLAGS and bind it to NS (uq_default_ns() when NULL) opened
+ * with NS_FLAGS, without exiting: the fd, or -errno of the open (EBUSY: the
+ * queue has an owner) or of the bind.
+ */
+static inline int uq_try_open(const char *dev, int flags, const char *ns, int ns_flags)
+{
+	char buf[64];
+	int fd = open(dev, flags), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = uq_bind(fd, ns ? ns : uq_default_ns(dev, buf, sizeof(buf)), ns_flags);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* the state page's generation: incremented each time the queue is created */
+static inline uint32_t uq_generation(const struct uq_map *m)
+{
+	return __atomic_load_n(&m->st->generation, __ATOMIC_ACQUIRE);
+}
+
 #endif /* QB_TOOLS_UQ_COMMON_H */
