@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 // them, wrapping and flipping the phase as nvme_update_cq_head does.
 struct FakeQueue {
   explicit FakeQueue(uint32_t depth) : cq(depth * nvme_uq_cqe_size), depth(depth) {
-    state.version = NVME_UQ_STATE_VERSION;
+    state.size = sizeof(state);
     state.depth = depth;
     state.cq_head_phase = 1u << 16;  // head 0, expects phase 1; the ring is zeroed
   }
@@ -94,7 +94,7 @@ TEST(UqPending, HeadBeyondDepthIsNotTrusted) {
 }
 
 TEST(UqQueueOpen, MissingNodeSaysHowToGetUserQueues) {
-  auto q = UqQueue::open("/nonexistent/nvme0uq0", false, "uq-poll");
+  auto q = UqQueue::open("/nonexistent/nvme0uq0", "/dev/ng0n1", false, "uq-poll");
   ASSERT_FALSE(q.ok());
   EXPECT_EQ(q.error().kind, ErrorKind::usage);
   EXPECT_NE(q.error().message.find(no_user_queues_hint), std::string::npos) << q.error().message;
