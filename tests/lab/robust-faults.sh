@@ -18,5 +18,5 @@ expect_status 0 "user queues survive injected errors, resets, timeouts and remov
 	--nvme null,size=1G,latency-ns=5000000000 \
 	--append "nvme.user_irq_queues=2 nvme.user_poll_queues=2" \
 	-- env QBENCH_BUILD="$build" "$top/tests/guest/robust-faults.sh" "$tmp/summary"
-robust_summary "$tmp/summary" 31 0
+robust_summary "$tmp/summary" 17 0
 done_testing
