@@ -100,7 +100,8 @@ for q in uq0 uq2; do
 		sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups -- dd if=/dev/${c0}$q of=/dev/null count=0 2>&1 | grep -q 'Permission denied'"
 done
 mode=$(stat -c %a "$ng0")
-chmod o+r "/dev/${c0}uq0" "/dev/${c0}uq2" "$ng0"
+chmod o+rw "/dev/${c0}uq0" "/dev/${c0}uq2"
+chmod o+r "$ng0"
 # fd 3: the other controller's namespace, opened by root and inherited
 # shellcheck disable=SC2094 # fd 3 is read by the tool, not written
 nobody /tmp/uq_robust unpriv -b 3 "/dev/${c0}uq0" "$ng0" 512 "/dev/${c1}uq0" "$ng1" "/dev/${c1}n1" \
@@ -108,7 +109,7 @@ nobody /tmp/uq_robust unpriv -b 3 "/dev/${c0}uq0" "$ng0" 512 "/dev/${c1}uq0" "$n
 si=$?
 nobody /tmp/uq_robust unpriv -b 3 "/dev/${c0}uq2" "$ng0" 512 "/dev/${c1}uq2" >/tmp/unpriv-p 2>&1 3<"$ng1"
 sp=$?
-chmod o-r "/dev/${c0}uq0" "/dev/${c0}uq2"
+chmod o-rw "/dev/${c0}uq0" "/dev/${c0}uq2"
 chmod "$mode" "$ng0"
 cat /tmp/unpriv-i /tmp/unpriv-p
 bad_inputs=$((bad_inputs + $(cat /tmp/unpriv-i /tmp/unpriv-p | grep -c '^ok: .*\(refused\|out of reach\)')))
