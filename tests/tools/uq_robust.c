@@ -977,11 +977,6 @@ static int cmd_unpriv(int argc, char **argv)
 	ng = argv[optind + 1];
 	printf("unpriv: uid %u euid %u\n", getuid(), geteuid());
 	check(geteuid() != 0, "running without root");
-	fd = open(dev, O_RDWR);
-	check(fd < 0 && errno == EACCES, "read-write open of the queue refused (%s)",
-	      fd < 0 ? strerror(errno) : "opened");
-	if (fd >= 0)
-		close(fd);
 	fd = open(ng, O_RDWR);
 	check(fd < 0 && errno == EACCES, "read-write open of its namespace %s refused (%s)", ng,
 	      fd < 0 ? strerror(errno) : "opened");
