@@ -125,11 +125,11 @@ fuzz_inputs() {
 
 echo "== hostile input on $c1 (seed $seed), two threads, verified data, SGLs, across 5 resets"
 rm -f /tmp/fuzz-done /tmp/fuzz-go
-"$fuzz" -s "$seed" -n 40000 -t 2 -V -f -D /tmp/fuzz-done -W /tmp/fuzz-go "${q1[@]}" >/tmp/fuzz 2>&1 &
+"$fuzz" -s "$seed" -n 80000 -t 2 -V -f -D /tmp/fuzz-done -W /tmp/fuzz-go "${q1[@]}" >/tmp/fuzz 2>&1 &
 fz=$!
 during=0
 for i in 1 2 3 4 5; do
-	sleep 4
+	sleep 2
 	[ -e /tmp/fuzz-done ] || during=$((during + 1))
 	fault "reset $i of $c1 under the fuzzer returned 0" reset_ctrl "$c1" 60
 done
