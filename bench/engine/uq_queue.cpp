@@ -31,7 +31,8 @@ Result<std::unique_ptr<UqQueue>> UqQueue::open(const std::string& node, const st
                                                std::string_view name) {
   std::unique_ptr<UqQueue> q(new UqQueue);
   q->node_ = node;
-  int fd = ::open(node.c_str(), O_RDONLY | O_CLOEXEC);
+  // Owning a queue takes a read-write open; the rights come from ns_node.
+  int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
     if (e == ENOENT) return usage_error(fmt::format("{}: {} does not exist; {}", name, node, no_user_queues_hint), e);
