@@ -24,6 +24,17 @@ namespace {
 // one owner, so nobody else can map its state page.
 std::mutex open_mutex;
 std::vector<const UqQueue*> open_queues;
+// The last counters of the queues closed so far: a window may end after
+// its run closed its queues, and the kernel's counters only grow.
+UserQueueCounters closed_sum;
+bool any_opened = false;
+
+void add(UserQueueCounters& sum, const UserQueueCounters& c) {
+  sum.submitted += c.submitted;
+  sum.completed += c.completed;
+  sum.polls += c.polls;
+  sum.empty_polls += c.empty_polls;
+}
 
 }  // namespace
 
@@ -97,6 +108,7 @@ Result<std::unique_ptr<UqQueue>> UqQueue::open(const std::string& node, const st
   q->view_ = UqRingView{state, static_cast<const unsigned char*>(c), depth};
   std::lock_guard lock(open_mutex);
   open_queues.push_back(q.get());
+  any_opened = true;
   return q;
 }
 
@@ -110,22 +122,16 @@ UserQueueCounters UqQueue::counters() const {
 
 std::optional<UserQueueCounters> open_user_queue_counters() {
   std::lock_guard lock(open_mutex);
-  if (open_queues.empty()) return std::nullopt;
-  UserQueueCounters sum;
-  for (const UqQueue* q : open_queues) {
-    auto c = q->counters();
-    sum.submitted += c.submitted;
-    sum.completed += c.completed;
-    sum.polls += c.polls;
-    sum.empty_polls += c.empty_polls;
-  }
+  if (!any_opened) return std::nullopt;
+  UserQueueCounters sum = closed_sum;
+  for (const UqQueue* q : open_queues) add(sum, q->counters());
   return sum;
 }
 
 UqQueue::~UqQueue() {
   {
     std::lock_guard lock(open_mutex);
-    std::erase(open_queues, this);
+    if (std::erase(open_queues, this) && view_.state) add(closed_sum, counters());
   }
   if (cq_map_) munmap(cq_map_, cq_len_);
   if (state_map_) munmap(state_map_, state_len_);

@@ -73,8 +73,9 @@ class UqQueue {
   UqRingView view_;
 };
 
-// The driver's counters summed over the user queues this process has open
-// (one per thread of a uq run); unset when none is open.
+// The driver's counters summed over the user queues this process has had
+// open (one per thread of a uq run; a closed queue counts with its last
+// values); unset when none was ever opened.
 std::optional<UserQueueCounters> open_user_queue_counters();
 
 }  // namespace qb
