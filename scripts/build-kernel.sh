@@ -96,8 +96,10 @@ add_series "$series"
 # The lab's kernels carry workarounds for the emulated controller on top of
 # the project's series (kernel-patch/lab-fixes/series says which, and why);
 # another series (an unpatched kernel) gets none.
+# The options the series adds are turned on for the project's series only.
 if [ "$(realpath "$series")" = "$(realpath "$top/kernel-patch/series")" ]; then
 	add_series "$top/kernel-patch/lab-fixes/series"
+	fragments+=("$top/kernel-patch/config/series.config")
 fi
 # The debug kernel also carries fixes to upstream code whose lockdep or KASAN
 # reports would otherwise end a lab run before it tests anything of ours
