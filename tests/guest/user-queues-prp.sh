@@ -37,6 +37,13 @@ else
 	bad "the queue did not refuse what only an SGL can describe: not on the PRP path"
 fi
 
+# NVME_UQ_IOCTL_INFO tells the owner the queue describes data with PRPs
+if "$build/tests/tools/uq_mmap" $poll "$lbs" prp; then
+	ok "uq_mmap: INFO says PRPs, mappings and backpressure as with SGLs"
+else
+	bad "uq_mmap with PRPs (status $?)"
+fi
+
 # round trips; every run uses fresh random data at its own offset
 slot=0
 for q in "$irq" "-p $poll"; do

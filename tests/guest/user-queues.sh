@@ -86,9 +86,10 @@ check_sgl() {
 check_sgl "edge cases on $irq" $irq "$lbs" "$nlbas" "$max"
 check_sgl "edge cases on $poll (IOPOLL)" -p $poll "$lbs" "$nlbas" "$max"
 
-# read-only mmap of the state page and CQ ring, user-space pending test,
-# backpressure past the queue depth
-expect "mmap and backpressure" "$build/tests/tools/uq_mmap" $poll "$lbs"
+# INFO (SGLs, writable, privileged, limits), read-only mmap of the state
+# page and CQ ring, user-space pending test, backpressure past the queue
+# depth, and a next owner that sees none of the CQEs before it
+expect "mmap, INFO, backpressure and the next owner" "$build/tests/tools/uq_mmap" $poll "$lbs" sgl
 
 # write and read jobs on both queues (2000 one-LBA commands, 16 in flight),
 # the data written through one queue verified through the other; uq_load

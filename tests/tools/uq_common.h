@@ -9,13 +9,14 @@
  *
  * A queue has one owner: the file that opened it, bound to one namespace
  * (uq_open() binds to $UQ_NS, or ng<X>n1 of the queue's controller). The
- * user queue ABI is defined here too, for building against kernel headers
- * without the user queue patches.
+ * user queue ABI comes from common/linux_nvme_uq.h, for building against
+ * kernel headers without the user queue patches.
  */
 #ifndef QB_TOOLS_UQ_COMMON_H
 #define QB_TOOLS_UQ_COMMON_H
 
 #include <endian.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -33,47 +34,7 @@
 #define UQ_CMD_WRITE 0x01
 #define UQ_CMD_READ 0x02
 
-#ifndef NVME_UQ_IOCTL_BIND
-struct nvme_uq_bind {
-	__u32 size;
-	__u32 flags;
-	__s32 ns_fd;
-	__u32 rsvd;
-};
-
-struct nvme_uq_info {
-	__u32 size;
-	__u32 flags;
-	__u32 qid;
-	__u32 depth;
-	__u32 nsid;
-	__u32 rsvd;
-	__u64 state_offset;
-	__u64 state_size;
-	__u64 cq_offset;
-	__u64 cq_size;
-};
-
-struct nvme_uq_state {
-	__u32 size;
-	__u32 flags;
-	__u32 qid;
-	__u32 depth;
-	__u32 cq_head_phase; /* bits 15:0 CQ head, bit 16 expected phase */
-	__u32 generation;
-	__u32 rsvd0[2];
-	__u64 submitted;
-	__u64 completed;
-	__u64 polls;
-	__u64 empty_polls;
-	__u64 rsvd[4];
-};
-
-#define NVME_UQ_INFO_POLLED (1U << 0)
-#define NVME_UQ_STATE_LIVE (1U << 0)
-#define NVME_UQ_IOCTL_BIND _IOW('N', 0x60, struct nvme_uq_bind)
-#define NVME_UQ_IOCTL_INFO _IOWR('N', 0x61, struct nvme_uq_info)
-#endif
+#include "linux_nvme_uq.h"
 
 struct uq_cqe {
 	uint32_t result;
@@ -90,6 +51,25 @@ struct uq_map {
 	volatile struct uq_cqe *cq;
 	unsigned int depth;
 };
+
+/* failed checks so far; a tool exits 1 if any */
+static int uq_failures;
+
+/* print "ok: WHAT" or "FAIL: WHAT" and count a failure; any thread */
+static inline void uq_check(int good, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void uq_check(int good, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", good ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!good)
+		__atomic_add_fetch(&uq_failures, 1, __ATOMIC_RELAXED);
+}
 
 static inline double uq_now(void)
 {

@@ -68,21 +68,8 @@
 
 #define MARKER "QBNS2"
 
-static int failures, poll_ring, lbs = 512;
+static int poll_ring, lbs = 512;
 static const char *prog = "uq_owner";
-
-static void check(int good, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", good ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!good)
-		failures++;
-}
 
 static int usage(const char *why)
 {
@@ -202,15 +189,15 @@ static int check_open(const char *q)
 	pid_t pid;
 	int st;
 
-	check(1, "%s opens", q);
+	uq_check(1, "%s opens", q);
 	fd2 = open(q, O_RDWR);
-	check(fd2 < 0 && errno == EBUSY, "a second open of %s fails with EBUSY (%s)", q,
+	uq_check(fd2 < 0 && errno == EBUSY, "a second open of %s fails with EBUSY (%s)", q,
 	      fd2 < 0 ? strerrorname_np(errno) : "it opened");
 	if (fd2 >= 0)
 		close(fd2);
 	/* owning takes a read-write open: a read-only one is refused as such */
 	fd2 = open(q, O_RDONLY);
-	check(fd2 < 0 && errno == EACCES, "a read-only open fails with EACCES (%s)",
+	uq_check(fd2 < 0 && errno == EACCES, "a read-only open fails with EACCES (%s)",
 	      fd2 < 0 ? strerrorname_np(errno) : "it opened");
 	if (fd2 >= 0)
 		close(fd2);
@@ -219,14 +206,14 @@ static int check_open(const char *q)
 		fd2 = open(q, O_RDWR);
 		_exit(fd2 < 0 && errno == EBUSY ? 0 : 1);
 	}
-	check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	uq_check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "an open from another process fails with EBUSY");
 	close(fd);
 	fd = open(q, O_RDWR);
-	check(fd >= 0, "after the owner closed it, %s opens again (%s)", q, fd < 0 ? strerrorname_np(errno) : "0");
+	uq_check(fd >= 0, "after the owner closed it, %s opens again (%s)", q, fd < 0 ? strerrorname_np(errno) : "0");
 	if (fd >= 0) {
 		fd2 = open(q, O_RDWR);
-		check(fd2 < 0 && errno == EBUSY, "and is exclusive again (%s)",
+		uq_check(fd2 < 0 && errno == EBUSY, "and is exclusive again (%s)",
 		      fd2 < 0 ? strerrorname_np(errno) : "it opened");
 		if (fd2 >= 0)
 			close(fd2);
@@ -242,54 +229,54 @@ static int check_bind(const char *q, const char *ns1, const char *ns2, const cha
 	struct io_uring ring;
 	char *buf = buffer(4096);
 
-	check(id1 != id2, "%s is nsid %d, %s nsid %d", ns1, id1, ns2, id2);
+	uq_check(id1 != id2, "%s is nsid %d, %s nsid %d", ns1, id1, ns2, id2);
 	ring_init(&ring);
 	ret = read1(&ring, fd, id1, buf, 0);
-	check(ret == -EINVAL, "unbound queue: a read fails with EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "unbound queue: a read fails with EINVAL (%s)", res_str(ret));
 	id = ioctl(fd, NVME_IOCTL_ID);
-	check(id < 0 && errno == EINVAL, "unbound queue: NVME_IOCTL_ID fails with EINVAL (%d %s)", id,
+	uq_check(id < 0 && errno == EINVAL, "unbound queue: NVME_IOCTL_ID fails with EINVAL (%d %s)", id,
 	      id < 0 ? strerrorname_np(errno) : "");
 	info = uq_info(fd);
-	check(info.nsid == 0, "unbound queue: NVME_UQ_IOCTL_INFO reports nsid 0 (%u)", info.nsid);
+	uq_check(info.nsid == 0, "unbound queue: NVME_UQ_IOCTL_INFO reports nsid 0 (%u)", info.nsid);
 
 	ret = uq_bind(fd, other, O_RDWR);
-	check(ret == -EINVAL, "binding to %s (another controller) fails with EINVAL (%s)", other, res_str(ret));
+	uq_check(ret == -EINVAL, "binding to %s (another controller) fails with EINVAL (%s)", other, res_str(ret));
 	ret = uq_bind(fd, not_ng, O_RDONLY);
-	check(ret == -EINVAL, "binding to %s (not an ng node) fails with EINVAL (%s)", not_ng, res_str(ret));
+	uq_check(ret == -EINVAL, "binding to %s (not an ng node) fails with EINVAL (%s)", not_ng, res_str(ret));
 	ret = uq_bind(fd, "/dev/null", O_RDWR);
-	check(ret == -EINVAL, "binding to /dev/null fails with EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "binding to /dev/null fails with EINVAL (%s)", res_str(ret));
 	ret = uq_bind_fd(fd, -1);
-	check(ret == -EBADF, "binding to fd -1 fails with EBADF (%s)", res_str(ret));
+	uq_check(ret == -EBADF, "binding to fd -1 fails with EBADF (%s)", res_str(ret));
 	ret = read1(&ring, fd, id1, buf, 0);
-	check(ret == -EINVAL, "after the failed binds the queue is still unbound: EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "after the failed binds the queue is still unbound: EINVAL (%s)", res_str(ret));
 
 	ret = uq_bind(fd, ns1, O_RDWR);
-	check(ret == 0, "binding to %s works (%s)", ns1, res_str(ret));
+	uq_check(ret == 0, "binding to %s works (%s)", ns1, res_str(ret));
 	info = uq_info(fd);
-	check(info.nsid == (unsigned int)id1, "NVME_UQ_IOCTL_INFO reports nsid %u (want %d)", info.nsid, id1);
+	uq_check(info.nsid == (unsigned int)id1, "NVME_UQ_IOCTL_INFO reports nsid %u (want %d)", info.nsid, id1);
 	id = ioctl(fd, NVME_IOCTL_ID);
-	check(id == id1, "NVME_IOCTL_ID reports %d (want %d)", id, id1);
+	uq_check(id == id1, "NVME_IOCTL_ID reports %d (want %d)", id, id1);
 	ret = uq_bind(fd, ns2, O_RDWR);
-	check(ret == -EBUSY, "binding again (to %s) fails with EBUSY (%s)", ns2, res_str(ret));
+	uq_check(ret == -EBUSY, "binding again (to %s) fails with EBUSY (%s)", ns2, res_str(ret));
 	ret = uq_bind(fd, ns1, O_RDWR);
-	check(ret == -EBUSY, "binding again (to %s) fails with EBUSY (%s)", ns1, res_str(ret));
+	uq_check(ret == -EBUSY, "binding again (to %s) fails with EBUSY (%s)", ns1, res_str(ret));
 	id = ioctl(fd, NVME_IOCTL_ID);
-	check(id == id1, "still bound to nsid %d (%d)", id1, id);
+	uq_check(id == id1, "still bound to nsid %d (%d)", id1, id);
 
 	ret = read1(&ring, fd, id1, buf, 0);
-	check(ret == 0, "a read naming nsid %d works (%s)", id1, res_str(ret));
+	uq_check(ret == 0, "a read naming nsid %d works (%s)", id1, res_str(ret));
 	ret = read1(&ring, fd, id2, buf, 0);
-	check(ret == -EINVAL, "a read naming nsid %d fails with EINVAL (%s)", id2, res_str(ret));
+	uq_check(ret == -EINVAL, "a read naming nsid %d fails with EINVAL (%s)", id2, res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_WRITE, id2, buf, lbs, 0, 0, 0, 0);
-	check(ret == -EINVAL, "a write naming nsid %d fails with EINVAL (%s)", id2, res_str(ret));
+	uq_check(ret == -EINVAL, "a write naming nsid %d fails with EINVAL (%s)", id2, res_str(ret));
 	ret = read1(&ring, fd, 0, buf, 0);
-	check(ret == -EINVAL, "a read naming nsid 0 fails with EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "a read naming nsid 0 fails with EINVAL (%s)", res_str(ret));
 	ret = read1(&ring, fd, 0xffffffff, buf, 0);
-	check(ret == -EINVAL, "a read naming nsid 0xffffffff (broadcast) fails with EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "a read naming nsid 0xffffffff (broadcast) fails with EINVAL (%s)", res_str(ret));
 	ret = cmd(&ring, fd, OP_FLUSH, 0xffffffff, NULL, 0, 0, 0, 0, 0);
-	check(ret == -EINVAL, "a flush naming nsid 0xffffffff fails with EINVAL (%s)", res_str(ret));
+	uq_check(ret == -EINVAL, "a flush naming nsid 0xffffffff fails with EINVAL (%s)", res_str(ret));
 	ret = read1(&ring, fd, id1, buf, 0);
-	check(ret == 0, "the queue still works for nsid %d (%s)", id1, res_str(ret));
+	uq_check(ret == 0, "the queue still works for nsid %d (%s)", id1, res_str(ret));
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return 0;
@@ -302,26 +289,26 @@ static int check_ring(const char *q, const char *ns)
 	int fd = open_queue(q), id = nsid_of(ns), ret;
 
 	ret = uq_bind(fd, ns, O_RDWR);
-	check(ret == 0, "bound to %s (%s)", ns, res_str(ret));
+	uq_check(ret == 0, "bound to %s (%s)", ns, res_str(ret));
 	ring_init(&a);
 	ring_init(&b);
 	ret = read1(&a, fd, id, buf, 0);
-	check(ret == 0, "the first ring's read works (%s)", res_str(ret));
+	uq_check(ret == 0, "the first ring's read works (%s)", res_str(ret));
 	ret = read1(&b, fd, id, buf, 0);
-	check(ret == -EXDEV, "a read from a second ring fails with EXDEV (%s)", res_str(ret));
+	uq_check(ret == -EXDEV, "a read from a second ring fails with EXDEV (%s)", res_str(ret));
 	ret = read1(&a, fd, id, buf, 0);
-	check(ret == 0, "the first ring still works (%s)", res_str(ret));
+	uq_check(ret == 0, "the first ring still works (%s)", res_str(ret));
 	ret = read1(&b, fd, id, buf, 0);
-	check(ret == -EXDEV, "the second ring still gets EXDEV (%s)", res_str(ret));
+	uq_check(ret == -EXDEV, "the second ring still gets EXDEV (%s)", res_str(ret));
 	close(fd);
 	/* a new owner: ring b submits first now */
 	fd = open_queue(q);
 	ret = uq_bind(fd, ns, O_RDWR);
-	check(ret == 0, "reopened and bound (%s)", res_str(ret));
+	uq_check(ret == 0, "reopened and bound (%s)", res_str(ret));
 	ret = read1(&b, fd, id, buf, 0);
-	check(ret == 0, "after close and reopen, the other ring owns the queue (%s)", res_str(ret));
+	uq_check(ret == 0, "after close and reopen, the other ring owns the queue (%s)", res_str(ret));
 	ret = read1(&a, fd, id, buf, 0);
-	check(ret == -EXDEV, "and the first ring gets EXDEV (%s)", res_str(ret));
+	uq_check(ret == -EXDEV, "and the first ring gets EXDEV (%s)", res_str(ret));
 	close(fd);
 	io_uring_queue_exit(&a);
 	io_uring_queue_exit(&b);
@@ -339,22 +326,22 @@ static int check_readonly(const char *q, const char *ns, int privileged)
 	range[1] = 1;
 	range[2] = 64;
 	ret = uq_bind(fd, ns, O_RDONLY);
-	check(ret == 0, "bound to %s opened read-only (%s)", ns, res_str(ret));
+	uq_check(ret == 0, "bound to %s opened read-only (%s)", ns, res_str(ret));
 	ring_init(&ring);
 	ret = read1(&ring, fd, id, buf, 8);
-	check(ret == 0, "a read works (%s)", res_str(ret));
+	uq_check(ret == 0, "a read works (%s)", res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_WRITE, id, buf, lbs, 8, 0, 0, 0);
 	if (privileged)
-		check(ret == 0, "with CAP_SYS_ADMIN at bind time, a write works (%s)", res_str(ret));
+		uq_check(ret == 0, "with CAP_SYS_ADMIN at bind time, a write works (%s)", res_str(ret));
 	else
-		check(ret == -EACCES, "without CAP_SYS_ADMIN, a write fails with EACCES (%s)", res_str(ret));
+		uq_check(ret == -EACCES, "without CAP_SYS_ADMIN, a write fails with EACCES (%s)", res_str(ret));
 	if (!privileged) {
 		ret = cmd(&ring, fd, OP_WRITE_ZEROES, id, NULL, 0, 8, 0, 0, 0);
-		check(ret == -EACCES, "Write Zeroes fails with EACCES (%s)", res_str(ret));
+		uq_check(ret == -EACCES, "Write Zeroes fails with EACCES (%s)", res_str(ret));
 		ret = cmd(&ring, fd, OP_DSM, id, range, 16, 0, 0, 0, 0);
-		check(ret == -EACCES, "Dataset Management fails with EACCES (%s)", res_str(ret));
+		uq_check(ret == -EACCES, "Dataset Management fails with EACCES (%s)", res_str(ret));
 		ret = read1(&ring, fd, id, buf, 8);
-		check(ret == 0, "reads still work (%s)", res_str(ret));
+		uq_check(ret == 0, "reads still work (%s)", res_str(ret));
 	}
 	io_uring_queue_exit(&ring);
 	close(fd);
@@ -374,40 +361,40 @@ static int check_escape(const char *q, const char *ns1, const char *ns2, unsigne
 	int fd, fd2, ret, id1, other;
 	unsigned int id;
 
-	check(geteuid() != 0, "running without root (uid %u)", geteuid());
+	uq_check(geteuid() != 0, "running without root (uid %u)", geteuid());
 	fd2 = open(ns2, O_RDONLY);
-	check(fd2 < 0 && errno == EACCES, "%s cannot be opened (%s)", ns2, fd2 < 0 ? strerrorname_np(errno) : "it opened");
+	uq_check(fd2 < 0 && errno == EACCES, "%s cannot be opened (%s)", ns2, fd2 < 0 ? strerrorname_np(errno) : "it opened");
 	if (fd2 >= 0)
 		close(fd2);
 	id1 = nsid_of(ns1);
-	check(id1 != (int)id2, "%s is nsid %d, %s nsid %u", ns1, id1, ns2, id2);
+	uq_check(id1 != (int)id2, "%s is nsid %d, %s nsid %u", ns1, id1, ns2, id2);
 	fd = open_queue(q);
 	ring_init(&ring);
 	memset(buf, 0xaa, 4096);
 	ret = read1(&ring, fd, id2, buf, lba);
-	check(ret == -EINVAL && !has_marker(buf), "unbound: a read naming nsid %u fails with EINVAL (%s)", id2,
+	uq_check(ret == -EINVAL && !has_marker(buf), "unbound: a read naming nsid %u fails with EINVAL (%s)", id2,
 	      res_str(ret));
 	ret = uq_bind(fd, ns1, O_RDONLY);
-	check(ret == 0, "bound to %s (%s)", ns1, res_str(ret));
+	uq_check(ret == 0, "bound to %s (%s)", ns1, res_str(ret));
 	ret = read1(&ring, fd, id2, buf, lba);
-	check(ret == -EINVAL, "a read naming nsid %u fails with EINVAL (%s)", id2, res_str(ret));
-	check(((unsigned char *)buf)[0] == 0xaa && !has_marker(buf), "the buffer is untouched (no data of nsid %u)",
+	uq_check(ret == -EINVAL, "a read naming nsid %u fails with EINVAL (%s)", id2, res_str(ret));
+	uq_check(((unsigned char *)buf)[0] == 0xaa && !has_marker(buf), "the buffer is untouched (no data of nsid %u)",
 	      id2);
 	ret = cmd(&ring, fd, UQ_CMD_READ, id2, buf, 8 * lbs, lba & 0xffffffff, lba >> 32, 7, 0);
-	check(ret == -EINVAL && !has_marker(buf), "an 8-block read naming nsid %u fails with EINVAL (%s)", id2,
+	uq_check(ret == -EINVAL && !has_marker(buf), "an 8-block read naming nsid %u fails with EINVAL (%s)", id2,
 	      res_str(ret));
 	for (id = 1, other = 0; id <= 8; id++) {
 		if (id == (unsigned int)id1)
 			continue;
 		ret = read1(&ring, fd, id, buf, lba);
 		if (ret != -EINVAL || has_marker(buf)) {
-			check(0, "a read naming nsid %u: %s, not EINVAL", id, res_str(ret));
+			uq_check(0, "a read naming nsid %u: %s, not EINVAL", id, res_str(ret));
 			other++;
 		}
 	}
-	check(!other, "reads naming every other nsid from 1 to 8 fail with EINVAL");
+	uq_check(!other, "reads naming every other nsid from 1 to 8 fail with EINVAL");
 	ret = read1(&ring, fd, id1, buf, lba);
-	check(ret == 0 && !has_marker(buf), "the same read naming the bound namespace works (%s)", res_str(ret));
+	uq_check(ret == 0 && !has_marker(buf), "the same read naming the bound namespace works (%s)", res_str(ret));
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return 0;
@@ -423,7 +410,7 @@ static int check_lengths(const char *q, const char *ns, int privileged)
 	const char *who = privileged ? "with CAP_SYS_ADMIN" : "without CAP_SYS_ADMIN";
 
 	ret = uq_bind(fd, ns, O_RDWR);
-	check(ret == 0, "bound to %s read-write (%s)", ns, res_str(ret));
+	uq_check(ret == 0, "bound to %s read-write (%s)", ns, res_str(ret));
 	ring_init(&ring);
 
 	/* Copy format 0, one range: 1 block from LBA 16 to LBA 32 */
@@ -436,54 +423,54 @@ static int check_lengths(const char *q, const char *ns, int privileged)
 	 * (MSSRL 0), and performs it on nvme-ns namespaces.
 	 */
 	if (privileged)
-		check(ret >= 0, "%s, Copy gets past the opcode check to the controller (%s)", who, res_str(ret));
+		uq_check(ret >= 0, "%s, Copy gets past the opcode check to the controller (%s)", who, res_str(ret));
 	else
-		check(ret == -EACCES, "%s, Copy (length not checkable) fails with EACCES (%s)", who, res_str(ret));
+		uq_check(ret == -EACCES, "%s, Copy (length not checkable) fails with EACCES (%s)", who, res_str(ret));
 	/* Reservation Report: NUMD (dwords - 1) = 1023 for 4 KiB */
 	ret = cmd(&ring, fd, OP_RESV_REPORT, id, buf, 4096, 1023, 0, 0, 0);
 	if (privileged)
-		check(ret >= 0, "%s, Reservation Report reaches the controller (%s)", who, res_str(ret));
+		uq_check(ret >= 0, "%s, Reservation Report reaches the controller (%s)", who, res_str(ret));
 	else
-		check(ret == -EACCES, "%s, Reservation Report fails with EACCES (%s)", who, res_str(ret));
+		uq_check(ret == -EACCES, "%s, Reservation Report fails with EACCES (%s)", who, res_str(ret));
 	if (!privileged) {
 		/* Zone Management Receive: NUMD 1023, action Report Zones */
 		ret = cmd(&ring, fd, OP_ZONE_MGMT_RECV, id, buf, 4096, 0, 0, 1023, 0);
-		check(ret == -EACCES, "%s, Zone Management Receive fails with EACCES (%s)", who, res_str(ret));
+		uq_check(ret == -EACCES, "%s, Zone Management Receive fails with EACCES (%s)", who, res_str(ret));
 		ret = cmd(&ring, fd, 0x80, id, buf, 4096, 0, 0, 0, 0);
-		check(ret == -EACCES, "%s, a vendor specific opcode (0x80) fails with EACCES (%s)", who,
+		uq_check(ret == -EACCES, "%s, a vendor specific opcode (0x80) fails with EACCES (%s)", who,
 		      res_str(ret));
 	}
 
 	ret = cmd(&ring, fd, UQ_CMD_READ, id, buf, lbs, 0, 0, 0, 0);
-	check(ret == 0, "%s, a read of one block with data_len %d works (%s)", who, lbs, res_str(ret));
+	uq_check(ret == 0, "%s, a read of one block with data_len %d works (%s)", who, lbs, res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_READ, id, buf, 2 * lbs, 0, 0, 0, 0);
-	check(ret == -EINVAL, "%s, a read of one block with data_len %d fails with EINVAL (%s)", who, 2 * lbs,
+	uq_check(ret == -EINVAL, "%s, a read of one block with data_len %d fails with EINVAL (%s)", who, 2 * lbs,
 	      res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_READ, id, buf, lbs, 0, 0, 1, 0);
-	check(ret == -EINVAL, "%s, a read of two blocks with data_len %d fails with EINVAL (%s)", who, lbs,
+	uq_check(ret == -EINVAL, "%s, a read of two blocks with data_len %d fails with EINVAL (%s)", who, lbs,
 	      res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_READ, id, buf, 65536, 0, 0, 7, 0);
-	check(ret == -EINVAL, "%s, a read of 8 blocks with data_len 65536 fails with EINVAL (%s)", who,
+	uq_check(ret == -EINVAL, "%s, a read of 8 blocks with data_len 65536 fails with EINVAL (%s)", who,
 	      res_str(ret));
 	ret = cmd(&ring, fd, UQ_CMD_WRITE, id, buf, lbs / 2, 0, 0, 0, 0);
-	check(ret == -EINVAL, "%s, a write of one block with data_len %d fails with EINVAL (%s)", who, lbs / 2,
+	uq_check(ret == -EINVAL, "%s, a write of one block with data_len %d fails with EINVAL (%s)", who, lbs / 2,
 	      res_str(ret));
 
 	/* DSM: NR (ranges - 1) in cdw10, Deallocate in cdw11; 16 bytes a range */
 	range[1] = 1;
 	range[2] = 64;
 	ret = cmd(&ring, fd, OP_DSM, id, range, 32, 0, 4, 0, 0);
-	check(ret == -EINVAL, "%s, DSM of one range with data_len 32 fails with EINVAL (%s)", who, res_str(ret));
+	uq_check(ret == -EINVAL, "%s, DSM of one range with data_len 32 fails with EINVAL (%s)", who, res_str(ret));
 	ret = cmd(&ring, fd, OP_DSM, id, range, 16, 1, 4, 0, 0);
-	check(ret == -EINVAL, "%s, DSM of two ranges with data_len 16 fails with EINVAL (%s)", who, res_str(ret));
+	uq_check(ret == -EINVAL, "%s, DSM of two ranges with data_len 16 fails with EINVAL (%s)", who, res_str(ret));
 	ret = cmd(&ring, fd, OP_DSM, id, range, 16, 0, 4, 0, 0);
-	check(ret == 0, "%s, DSM of one range with data_len 16 works (%s)", who, res_str(ret));
+	uq_check(ret == 0, "%s, DSM of one range with data_len 16 works (%s)", who, res_str(ret));
 	ret = cmd(&ring, fd, OP_FLUSH, id, buf, 4096, 0, 0, 0, 0);
-	check(ret == -EINVAL, "%s, Flush with a 4096-byte buffer fails with EINVAL (%s)", who, res_str(ret));
+	uq_check(ret == -EINVAL, "%s, Flush with a 4096-byte buffer fails with EINVAL (%s)", who, res_str(ret));
 	ret = cmd(&ring, fd, OP_FLUSH, id, NULL, 0, 0, 0, 0, 0);
-	check(ret == 0, "%s, Flush without data works (%s)", who, res_str(ret));
+	uq_check(ret == 0, "%s, Flush without data works (%s)", who, res_str(ret));
 	ret = cmd(&ring, fd, OP_WRITE_ZEROES, id, buf, 4096, 0, 0, 0, 0);
-	check(ret == -EINVAL, "%s, Write Zeroes with a buffer fails with EINVAL (%s)", who, res_str(ret));
+	uq_check(ret == -EINVAL, "%s, Write Zeroes with a buffer fails with EINVAL (%s)", who, res_str(ret));
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return 0;
@@ -552,5 +539,5 @@ int main(int argc, char **argv)
 		check_lengths(q, argv[2], privileged);
 	else
 		return usage("unknown CHECK or wrong number of arguments");
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }

@@ -118,22 +118,6 @@
 #define NVME_URING_CMD_ADMIN _IOWR('N', 0x82, struct nvme_uring_cmd)
 #endif
 
-static int failures;
-
-static void check(int good, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int good, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", good ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!good)
-		__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
-}
 
 static double now_s(void)
 {
@@ -270,12 +254,12 @@ static void check_old_mappings(const char *dev, const struct uq_map *m, size_t c
 {
 	int bad = probe_mapping((const volatile unsigned char *)m->st, 4096);
 
-	check(!bad, "%s: the state page mapped before removal still reads", dev);
+	uq_check(!bad, "%s: the state page mapped before removal still reads", dev);
 	if (!bad)
-		check(!(m->st->flags & NVME_UQ_STATE_LIVE) && m->st->qid == 0 && m->st->depth == depth,
+		uq_check(!(m->st->flags & NVME_UQ_STATE_LIVE) && m->st->qid == 0 && m->st->depth == depth,
 		      "%s: it shows the queue down (flags %#x, qid %u, depth %u of %u)", dev,
 		      m->st->flags, m->st->qid, m->st->depth, depth);
-	check(!probe_mapping((const volatile unsigned char *)m->cq, cq_len),
+	uq_check(!probe_mapping((const volatile unsigned char *)m->cq, cq_len),
 	      "%s: the CQ mapped before removal still reads (%zu bytes)", dev, cq_len);
 }
 
@@ -684,7 +668,7 @@ static int cmd_hold(int argc, char **argv)
 	       poll ? "poll" : "irq", ret, m.st->qid, gen0);
 	fflush(stdout);
 	if (ret != (int)n) {
-		check(0, "%s: %u reads submitted (%d)", dev, n, ret);
+		uq_check(0, "%s: %u reads submitted (%d)", dev, n, ret);
 		return 1;
 	}
 	close(open(ready, O_WRONLY | O_CREAT, 0644));
@@ -724,13 +708,13 @@ static int cmd_hold(int argc, char **argv)
 	}
 	printf("hold %s: %u completions: ok %u eintr %u eio %u status %u other %u, after %.1f s\n",
 	       dev, got, ok, eintr, eio, status, other, now_s() - t0);
-	check(got == n, "%s: every command in flight completed (%u of %u)", dev, got, n);
+	uq_check(got == n, "%s: every command in flight completed (%u of %u)", dev, got, n);
 	if (got < n) {
 		fflush(stdout);
 		_exit(1);
 	}
-	check(!dup, "%s: no command completed twice, no stray completion (%u seen)", dev, dup);
-	check(!other, "%s: no command ended with an error other than -EINTR, -EIO or an NVMe status (%u did)",
+	uq_check(!dup, "%s: no command completed twice, no stray completion (%u seen)", dev, dup);
+	uq_check(!other, "%s: no command ended with an error other than -EINTR, -EIO or an NVMe status (%u did)",
 	      dev, other);
 	for (i = 0; donefile && access(donefile, F_OK) && i < 1200; i++)
 		usleep(100000);
@@ -739,30 +723,30 @@ static int cmd_hold(int argc, char **argv)
 		double t1 = now_s();
 
 		/* the reset has returned: the queue is live again */
-		check(gen - gen0 == resets, "%s: generation %u -> %u: %u reset(s) recreated the queue",
+		uq_check(gen - gen0 == resets, "%s: generation %u -> %u: %u reset(s) recreated the queue",
 		      dev, gen0, gen, resets);
 		while (!(m.st->flags & NVME_UQ_STATE_LIVE) && now_s() - t1 < 30)
 			usleep(100000);
 		ret = one_read(&ring, fd, nsid, bufs, lbs, 30);
-		check(ret == 0, "%s: a read after the reset succeeds (%d)", dev, ret);
+		uq_check(ret == 0, "%s: a read after the reset succeeds (%d)", dev, ret);
 	}
 	if (removed) {
 		ret = one_read(&ring, fd, nsid, bufs, lbs, 10);
-		check(ret == -EIO, "%s: a command after removal fails with -EIO (%d, %s)", dev, ret,
+		uq_check(ret == -EIO, "%s: a command after removal fails with -EIO (%d, %s)", dev, ret,
 		      ret < 0 ? strerror(-ret) : "no error");
 		ret = ioctl(fd, NVME_IOCTL_ID);
 		printf("hold %s: NVME_IOCTL_ID after removal: %d (%s)\n", dev, ret,
 		       ret < 0 ? strerror(errno) : "ok");
 		w = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, info.state_offset);
-		check(w == MAP_FAILED && errno == ENODEV, "%s: a new mapping after removal fails with ENODEV (%s)",
+		uq_check(w == MAP_FAILED && errno == ENODEV, "%s: a new mapping after removal fails with ENODEV (%s)",
 		      dev, w == MAP_FAILED ? strerror(errno) : "mapped");
 		check_old_mappings(dev, &m, info.cq_size, info.depth);
 	}
 	munmap((void *)m.st, info.state_size);
 	munmap((void *)m.cq, info.cq_size);
 	io_uring_queue_exit(&ring);
-	check(close(fd) == 0, "%s: close", dev);
-	return failures ? 1 : 0;
+	uq_check(close(fd) == 0, "%s: close", dev);
+	return uq_failures ? 1 : 0;
 }
 
 /* ------------------------------------------------------------- timeout */
@@ -805,7 +789,7 @@ static int cmd_timeout(int argc, char **argv)
 	ret = wait_cqe_ms(&ring, &cqe, wait_s * 1000);
 	if (ret) {
 		printf("timeout %s: no completion after %.1f s\n", argv[optind], now_s() - t0);
-		check(0, "the command that outlived its timeout completed");
+		uq_check(0, "the command that outlived its timeout completed");
 		fflush(stdout);
 		_exit(1);
 	}
@@ -822,12 +806,12 @@ static int cmd_timeout(int argc, char **argv)
 	t0 = now_s();
 	while (uq_generation(&m) == gen0 && now_s() - t0 < 60)
 		usleep(100000);
-	check(uq_generation(&m) != gen0,
+	uq_check(uq_generation(&m) != gen0,
 	      "the command that outlived its timeout (timeout_ms %u) was aborted, then the controller reset (generation %u -> %u)",
 	      tmo, gen0, uq_generation(&m));
 	io_uring_queue_exit(&ring);
 	close(fd);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 /* ----------------------------------------------------------------- eio */
@@ -886,21 +870,21 @@ static int cmd_eio(int argc, char **argv)
 			res[cqe->user_data] = cqe->res;
 		io_uring_cqe_seen(&ring, cqe);
 	}
-	check(got == n, "%u commands, %u completions", n, got);
+	uq_check(got == n, "%u commands, %u completions", n, got);
 	for (i = 0; i < n; i++) {
 		const char *a = argv[optind + 2 + i];
 		int want = a[0] == 'r' ? 0x281 : 0x280;
 
 		if (want_bad[i])
-			check(res[i] > 0 && (res[i] & 0x7ff) == want,
+			uq_check(res[i] > 0 && (res[i] & 0x7ff) == want,
 			      "%s: NVMe status 0x%x (want 0x%x, %s)", a, res[i] > 0 ? res[i] : 0, want,
 			      res[i] < 0 ? strerror(-res[i]) : "status in the CQE");
 		else
-			check(res[i] == 0, "%s: status %d (want 0)", a, res[i]);
+			uq_check(res[i] == 0, "%s: status %d (want 0)", a, res[i]);
 	}
 	io_uring_queue_exit(&ring);
 	close(fd);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 /* -------------------------------------------------------------- unpriv */
@@ -976,25 +960,25 @@ static int cmd_unpriv(int argc, char **argv)
 	dev = argv[optind];
 	ng = argv[optind + 1];
 	printf("unpriv: uid %u euid %u\n", getuid(), geteuid());
-	check(geteuid() != 0, "running without root");
+	uq_check(geteuid() != 0, "running without root");
 	fd = open(ng, O_RDWR);
-	check(fd < 0 && errno == EACCES, "read-write open of its namespace %s refused (%s)", ng,
+	uq_check(fd < 0 && errno == EACCES, "read-write open of its namespace %s refused (%s)", ng,
 	      fd < 0 ? strerror(errno) : "opened");
 	if (fd >= 0)
 		close(fd);
 	for (j = optind + 3; j < argc; j++) {
 		fd = open(argv[j], O_RDONLY);
-		check(fd < 0 && errno == EACCES, "%s out of reach: open refused (%s)", argv[j],
+		uq_check(fd < 0 && errno == EACCES, "%s out of reach: open refused (%s)", argv[j],
 		      fd < 0 ? strerror(errno) : "opened");
 		if (fd >= 0)
 			close(fd);
 	}
 	fd = open(dev, O_RDWR);
-	check(fd >= 0, "read-write open of %s allowed", dev);
+	uq_check(fd >= 0, "read-write open of %s allowed", dev);
 	if (fd < 0)
 		return 1;
 	fd2 = open(dev, O_RDWR);
-	check(fd2 < 0 && errno == EBUSY, "a second open of the owned queue refused (%s)",
+	uq_check(fd2 < 0 && errno == EBUSY, "a second open of the owned queue refused (%s)",
 	      fd2 < 0 ? strerror(errno) : "opened");
 	if (fd2 >= 0)
 		close(fd2);
@@ -1003,75 +987,75 @@ static int cmd_unpriv(int argc, char **argv)
 		return 1;
 	buf = alloc_buf(1 << 16);
 	r = one_cmd(&ring, fd, NVME_URING_CMD_IO, NVME_CMD_READ, 1, buf, lbs, 1);
-	check(r == -EINVAL, "a read before binding refused (%d, %s)", r, err_or(r, "accepted"));
+	uq_check(r == -EINVAL, "a read before binding refused (%d, %s)", r, err_or(r, "accepted"));
 	if (pipe(pipefd))
 		return 1;
 	r = uq_bind_fd(fd, pipefd[0]);
-	check(r == -EINVAL, "binding to a pipe refused (%s)", err_or(r, "bound"));
+	uq_check(r == -EINVAL, "binding to a pipe refused (%s)", err_or(r, "bound"));
 	r = uq_bind_fd(fd, -1);
-	check(r == -EBADF, "binding to fd -1 refused (%s)", err_or(r, "bound"));
+	uq_check(r == -EBADF, "binding to fd -1 refused (%s)", err_or(r, "bound"));
 	if (other_ng >= 0) {
 		r = uq_bind_fd(fd, other_ng);
-		check(r == -EINVAL, "binding to fd %d, another controller's namespace, refused (%s)",
+		uq_check(r == -EINVAL, "binding to fd %d, another controller's namespace, refused (%s)",
 		      other_ng, err_or(r, "bound"));
 	}
 	r = uq_bind(fd, ng, O_RDONLY);
-	check(r == 0, "binding to %s opened read-only works (%s)", ng, err_or(r, "ok"));
+	uq_check(r == 0, "binding to %s opened read-only works (%s)", ng, err_or(r, "ok"));
 	if (r)
 		return 1;
 	r = uq_bind(fd, ng, O_RDONLY);
-	check(r == -EBUSY, "a second bind refused (%s)", err_or(r, "bound"));
+	uq_check(r == -EBUSY, "a second bind refused (%s)", err_or(r, "bound"));
 	nsid = ioctl(fd, NVME_IOCTL_ID);
 	info = uq_info(fd);
-	check(nsid > 0 && (unsigned int)nsid == info.nsid, "NVME_IOCTL_ID gives nsid %d, INFO %u",
+	uq_check(nsid > 0 && (unsigned int)nsid == info.nsid, "NVME_IOCTL_ID gives nsid %d, INFO %u",
 	      nsid, info.nsid);
 	if (nsid <= 0)
 		return 1;
 
 	r = one_cmd(&ring, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == 0, "read through the read-only binding works (%d)", r);
+	uq_check(r == 0, "read through the read-only binding works (%d)", r);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		unsigned int len = refused[i].op == 0x01 ? lbs : 0;
 
 		r = one_cmd(&ring, fd, NVME_URING_CMD_IO, refused[i].op, nsid, len ? buf : NULL, len,
 			    len ? 1 : 0);
 		/* a bidirectional opcode has no direction to map: EINVAL first */
-		check(r == ((refused[i].op & 3) == 3 ? -EINVAL : -EACCES), "%s (opcode 0x%02x) refused (%d, %s)",
+		uq_check(r == ((refused[i].op & 3) == 3 ? -EINVAL : -EACCES), "%s (opcode 0x%02x) refused (%d, %s)",
 		      refused[i].name, refused[i].op, r, err_or(r, "NVMe status"));
 	}
 	r = one_cmd(&ring, fd, NVME_URING_CMD_ADMIN, 0x06, 0, buf, 4096, 0);
-	check(r < 0, "NVME_URING_CMD_ADMIN on the queue refused (%d, %s)", r, err_or(r, "accepted"));
+	uq_check(r < 0, "NVME_URING_CMD_ADMIN on the queue refused (%d, %s)", r, err_or(r, "accepted"));
 	for (i = 0; i < sizeof(nsids) / sizeof(nsids[0]); i++) {
 		r = one_cmd(&ring, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsids[i], buf, lbs, 1);
-		check(r == -EINVAL, "read of nsid %#x (not the bound namespace) refused (%d)",
+		uq_check(r == -EINVAL, "read of nsid %#x (not the bound namespace) refused (%d)",
 		      nsids[i], r);
 	}
 	for (i = 0; i < sizeof(admin) / sizeof(admin[0]); i++) {
 		r = admin_ioctl(fd, admin[i].op, admin[i].cdw10, buf, admin[i].op == 0x02 ? 4096 : 0);
-		check(r < 0, "admin ioctl %s refused (%s)", admin[i].name, err_or(r, "accepted"));
+		uq_check(r < 0, "admin ioctl %s refused (%s)", admin[i].name, err_or(r, "accepted"));
 	}
 
 	m = mmap(NULL, info.state_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, info.state_offset);
-	check(m == MAP_FAILED, "writable shared mapping refused (%s)",
+	uq_check(m == MAP_FAILED, "writable shared mapping refused (%s)",
 	      m == MAP_FAILED ? strerror(errno) : "mapped");
 	m = mmap(NULL, info.state_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, info.state_offset);
-	check(m == MAP_FAILED, "writable private mapping refused (%s)",
+	uq_check(m == MAP_FAILED, "writable private mapping refused (%s)",
 	      m == MAP_FAILED ? strerror(errno) : "mapped");
 	m = mmap(NULL, info.cq_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, info.cq_offset);
-	check(m == MAP_FAILED, "executable mapping refused (%s)",
+	uq_check(m == MAP_FAILED, "executable mapping refused (%s)",
 	      m == MAP_FAILED ? strerror(errno) : "mapped");
 	m = mmap(NULL, info.state_size, PROT_READ, MAP_SHARED, fd, info.state_offset);
-	check(m != MAP_FAILED, "read-only mapping of the state page allowed");
+	uq_check(m != MAP_FAILED, "read-only mapping of the state page allowed");
 	if (m != MAP_FAILED) {
-		check(mprotect(m, info.state_size, PROT_READ | PROT_WRITE) != 0,
+		uq_check(mprotect(m, info.state_size, PROT_READ | PROT_WRITE) != 0,
 		      "mprotect(PROT_WRITE) of it refused (%s)", strerror(errno));
 		munmap(m, info.state_size);
 	}
 	r = one_cmd(&ring, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == 0, "the queue still reads after all that (%d)", r);
+	uq_check(r == 0, "the queue still reads after all that (%d)", r);
 	io_uring_queue_exit(&ring);
 	close(fd);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 /* --------------------------------------------------------------- owner */
@@ -1094,13 +1078,13 @@ static int cmd_owner(int argc, char **argv)
 		return 1;
 	}
 	fd2 = open(dev, O_RDWR);
-	check(fd2 < 0 && errno == EBUSY, "%s: a second read-write open refused (%s)", dev,
+	uq_check(fd2 < 0 && errno == EBUSY, "%s: a second read-write open refused (%s)", dev,
 	      fd2 < 0 ? strerror(errno) : "opened");
 	if (fd2 >= 0)
 		close(fd2);
 	/* owning takes a read-write open: a read-only one is refused as such */
 	fd2 = open(dev, O_RDONLY);
-	check(fd2 < 0 && errno == EACCES, "%s: a read-only open refused with EACCES (%s)", dev,
+	uq_check(fd2 < 0 && errno == EACCES, "%s: a read-only open refused with EACCES (%s)", dev,
 	      fd2 < 0 ? strerror(errno) : "opened");
 	if (fd2 >= 0)
 		close(fd2);
@@ -1108,41 +1092,41 @@ static int cmd_owner(int argc, char **argv)
 	if (ring_init(&a, 8, poll, 0) || ring_init(&b, 8, poll, 0))
 		return 1;
 	r = one_cmd(&a, fd, NVME_URING_CMD_IO, NVME_CMD_READ, 1, buf, lbs, 1);
-	check(r == -EINVAL, "%s: a command before binding refused (%d, %s)", dev, r,
+	uq_check(r == -EINVAL, "%s: a command before binding refused (%d, %s)", dev, r,
 	      err_or(r, "accepted"));
 	{
 		char nsbuf[64];
 		const char *ns = uq_default_ns(dev, nsbuf, sizeof(nsbuf));
 
 		r = uq_bind(fd, ns, O_RDWR);
-		check(r == 0, "%s: bound to %s (%s)", dev, ns, err_or(r, "ok"));
+		uq_check(r == 0, "%s: bound to %s (%s)", dev, ns, err_or(r, "ok"));
 		if (r)
 			return 1;
 		r = uq_bind(fd, ns, O_RDWR);
-		check(r == -EBUSY, "%s: a second bind refused (%s)", dev, err_or(r, "bound"));
+		uq_check(r == -EBUSY, "%s: a second bind refused (%s)", dev, err_or(r, "bound"));
 	}
 	nsid = ioctl(fd, NVME_IOCTL_ID);
 	r = one_cmd(&a, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == 0, "%s: the first ring's read works (%d)", dev, r);
+	uq_check(r == 0, "%s: the first ring's read works (%d)", dev, r);
 	r = one_cmd(&b, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == -EXDEV, "%s: a read from a second ring refused (%d, %s)", dev, r,
+	uq_check(r == -EXDEV, "%s: a read from a second ring refused (%d, %s)", dev, r,
 	      err_or(r, "accepted"));
 	r = one_cmd_flags(&a, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1, IOSQE_ASYNC);
-	check(r == -EOPNOTSUPP, "%s: IOSQE_ASYNC refused (%d, %s)", dev, r, err_or(r, "accepted"));
+	uq_check(r == -EOPNOTSUPP, "%s: IOSQE_ASYNC refused (%d, %s)", dev, r, err_or(r, "accepted"));
 	r = one_cmd(&a, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == 0, "%s: the owning ring still reads (%d)", dev, r);
+	uq_check(r == 0, "%s: the owning ring still reads (%d)", dev, r);
 	io_uring_queue_exit(&a);
 	close(fd);
 	/* ownership ends with the file: a new owner, a new ring */
 	fd = uq_try_open(dev, O_RDWR, NULL, O_RDWR);
-	check(fd >= 0, "%s: open and bind again after close (%s)", dev, err_or(fd, "ok"));
+	uq_check(fd >= 0, "%s: open and bind again after close (%s)", dev, err_or(fd, "ok"));
 	if (fd < 0)
 		return 1;
 	r = one_cmd(&b, fd, NVME_URING_CMD_IO, NVME_CMD_READ, nsid, buf, lbs, 1);
-	check(r == 0, "%s: the new owner's ring reads (%d)", dev, r);
+	uq_check(r == 0, "%s: the new owner's ring reads (%d)", dev, r);
 	io_uring_queue_exit(&b);
 	close(fd);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 /* --------------------------------------------------------------- churn */
@@ -1175,7 +1159,7 @@ static int cmd_churn(int argc, char **argv)
 			usleep(1000);
 		}
 		if (fd < 0) {
-			check(0, "churn: open %u of %s: %s after %.1f s", iters + 1, argv[optind],
+			uq_check(0, "churn: open %u of %s: %s after %.1f s", iters + 1, argv[optind],
 			      strerror(-fd), now_s() - t0);
 			fflush(stdout);
 			_exit(1);
@@ -1185,7 +1169,7 @@ static int cmd_churn(int argc, char **argv)
 		st = mmap(NULL, info.state_size, PROT_READ, MAP_SHARED, fd, info.state_offset);
 		if (nsid <= 0 || st == MAP_FAILED ||
 		    ring_init(&ring, 8, !!(info.flags & NVME_UQ_INFO_POLLED), 0)) {
-			check(0, "churn: nsid %d, state page %s", nsid,
+			uq_check(0, "churn: nsid %d, state page %s", nsid,
 			      st == MAP_FAILED ? strerror(errno) : "mapped");
 			return 1;
 		}
@@ -1214,7 +1198,7 @@ static int cmd_churn(int argc, char **argv)
 				int r = wait_cqe_ms(&ring, &cqe, 30000);
 
 				if (r) {
-					check(0, "churn: read %d of %d (file %s) did not complete in 30 s (%s)",
+					uq_check(0, "churn: read %d of %d (file %s) did not complete in 30 s (%s)",
 					      i, n, how == 1 ? "closed early" : "open", strerror(-r));
 					fflush(stdout);
 					_exit(1);
@@ -1237,9 +1221,9 @@ static int cmd_churn(int argc, char **argv)
 	printf("churn %s: %u opens (%u EBUSY while torn down reads held the file), %u reads, "
 	       "%u closed early, %u rings torn down in flight\n",
 	       argv[optind], iters, busy_opens, cmds, early_close, torn);
-	check(iters > 0, "churn: %u owners in turn", iters);
-	check(!bad, "churn: every reaped read succeeded (%d did not)", bad);
-	return failures ? 1 : 0;
+	uq_check(iters > 0, "churn: %u owners in turn", iters);
+	uq_check(!bad, "churn: every reaped read succeeded (%d did not)", bad);
+	return uq_failures ? 1 : 0;
 }
 
 /* ------------------------------------------------------------- intrude */
@@ -1258,7 +1242,7 @@ static int cmd_intrude(int argc, char **argv)
 
 		tries++;
 		if (fd >= 0) {
-			check(0, "intrude: open %u of %s, owned by another process, succeeded", tries,
+			uq_check(0, "intrude: open %u of %s, owned by another process, succeeded", tries,
 			      argv[1]);
 			close(fd);
 			return 1;
@@ -1271,9 +1255,9 @@ static int cmd_intrude(int argc, char **argv)
 	}
 	printf("intrude %s: %u opens while another process owned it, %u refused as expected\n", argv[1], tries,
 	       refused);
-	check(tries > 0 && refused == tries,
+	uq_check(tries > 0 && refused == tries,
 	      "intrude: every open of an owned queue refused: EBUSY, or EACCES read-only (%u of %u)", refused, tries);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 /* ------------------------------------------------------------- maploop */
@@ -1446,18 +1430,18 @@ static int cmd_maploop(int argc, char **argv)
 	       "generation +%u\n",
 	       l.dev, l.poll ? "poll" : "irq", maps, enodev, other_fail, bad_state, l.ok, l.eintr,
 	       l.eio, l.other, l.unexpected, l.lost, uq_generation(&l.m) - l.gen0);
-	check(maps > 0 && !bad_state && !other_fail,
+	uq_check(maps > 0 && !bad_state && !other_fail,
 	      "%s: every mapping of the state page and CQ read, with the queue's depth", l.dev);
 	if (l.removal) {
-		check(enodev > 0, "%s: after removal, mmap fails with ENODEV", l.dev);
+		uq_check(enodev > 0, "%s: after removal, mmap fails with ENODEV", l.dev);
 		check_old_mappings(l.dev, &l.m, l.info.cq_size, l.info.depth);
 	} else {
-		check(!enodev, "%s: no mmap failed (%llu ENODEV)", l.dev, enodev);
+		uq_check(!enodev, "%s: no mmap failed (%llu ENODEV)", l.dev, enodev);
 	}
 	if (io) {
-		check(!l.lost && !l.unexpected && !l.other,
+		uq_check(!l.lost && !l.unexpected && !l.other,
 		      "%s: every read completed once, with 0, -EINTR or -EIO", l.dev);
-		check(l.ok > 0, "%s: reads succeeded meanwhile (%llu)", l.dev, l.ok);
+		uq_check(l.ok > 0, "%s: reads succeeded meanwhile (%llu)", l.dev, l.ok);
 	}
 	if (l.genfile) {
 		char line[64];
@@ -1469,7 +1453,7 @@ static int cmd_maploop(int argc, char **argv)
 	if (l.lost)
 		_exit(1);
 	close(l.fd);
-	return failures ? 1 : 0;
+	return uq_failures ? 1 : 0;
 }
 
 int main(int argc, char **argv)
