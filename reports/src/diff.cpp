@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 
 #include "report_document.h"
 
@@ -97,6 +98,7 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
   if (base.kernel_release != now.kernel_release)
     d.notes.push_back(fmt::format("Kernel {} -> {}.", base.kernel_release, now.kernel_release));
   bool one_round = false;
+  std::set<std::string> not_measured, seen;  // skipped for some path; compared or failed for some path
   for (const auto& b : base.paths) {
     const PathAggregate* n = now.find(b.path);
     if (!n) {
@@ -109,10 +111,34 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
     one_round |= b.rounds < 2 || n->rounds < 2;
     for (const auto& m : metric_defs()) {
       if (!checked(m, o)) continue;
-      if (m.optional && ((b.*(m.member)).n == 0 || ((*n).*(m.member)).n == 0)) continue;
+      bool in_base = (b.*(m.member)).n > 0, in_new = ((*n).*(m.member)).n > 0;
+      // A metric measured only where something ran (probes, the lab's
+      // counter, hardware counters) is compared when both reports have it
+      // and skipped, said once, when neither has it and no --threshold asked
+      // for it. Missing from one report, or asked for and missing, it fails.
+      if (!in_base && !in_new && m.optional && !o.per_metric.count(m.key)) {
+        not_measured.insert(m.key);
+        continue;
+      }
+      if (!in_base || !in_new) {
+        MetricChange c;
+        c.path = b.path;
+        c.metric = &m;
+        c.verdict = Verdict::missing;
+        c.missing_from = !in_base && !in_new ? "both reports" : !in_new ? "the new report" : "the base report";
+        d.changes.push_back(c);
+        seen.insert(m.key);
+        continue;
+      }
       d.changes.push_back(compare(b.path, m, b, *n, o));
+      seen.insert(m.key);
     }
   }
+  for (const auto& key : not_measured)
+    if (!seen.count(key))
+      d.notes.push_back(fmt::format("{} is measured in neither report and not gated (give --threshold {}=PCT to "
+                                  "require it).",
+                                  key, key));
   for (const auto& n : now.paths)
     if (!base.find(n.path)) d.notes.push_back(fmt::format("Path {} is new; nothing to compare it with.", n.path));
   if (one_round)
@@ -147,8 +173,8 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
   t.kind = Block::Kind::table;
   t.table.header = {"path", "metric", "base", "new", "change", "limit", "verdict"};
   for (const auto& c : d.changes) {
-    if (!c.metric) {
-      t.table.rows.push_back({c.path, "-", "-", "-", "-", "-", verdict_name(c.verdict)});
+    if (c.verdict == Verdict::missing) {
+      t.table.rows.push_back({c.path, c.metric ? c.metric->key : "-", "-", "-", "-", "-", verdict_name(c.verdict)});
       continue;
     }
     t.table.rows.push_back({c.path, c.metric->key, format_metric(*c.metric, c.base), format_metric(*c.metric, c.now),
@@ -164,9 +190,12 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
   for (const auto& n : d.notes) lines.lines.push_back("Note: " + n);
   auto regs = d.regressions();
   for (const auto* c : regs)
-    lines.lines.push_back(c->metric ? fmt::format("REGRESSION: {} {} {:+.1f}% (limit {})", c->path, c->metric->key,
-                                                  c->change * 100, format_percent(std::max(c->threshold, c->spread)))
-                                    : fmt::format("REGRESSION: path {} is missing from the new report", c->path));
+    lines.lines.push_back(!c->metric ? fmt::format("REGRESSION: path {} is missing from the new report", c->path)
+                          : c->verdict == Verdict::missing
+                              ? fmt::format("REGRESSION: {} {} is missing from {}", c->path, c->metric->key,
+                                            c->missing_from)
+                              : fmt::format("REGRESSION: {} {} {:+.1f}% (limit {})", c->path, c->metric->key,
+                                            c->change * 100, format_percent(std::max(c->threshold, c->spread))));
   lines.lines.push_back(regs.empty() ? "PASS: no regression."
                                      : fmt::format("FAIL: {} regression(s).", regs.size()));
   v.blocks.push_back(lines);

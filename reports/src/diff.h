@@ -32,6 +32,7 @@ struct MetricChange {
   double spread = 0;     // max of both reports' spreads
   double threshold = 0;
   Verdict verdict = Verdict::ok;
+  std::string missing_from;  // missing: "the new report", "the base report" or "both reports"
 };
 
 struct DiffResult {

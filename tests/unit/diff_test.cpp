@@ -92,6 +92,45 @@ TEST(Diff, MissingPathIsARegression) {
   EXPECT_EQ(d.regressions()[0]->verdict, Verdict::missing);
 }
 
+// A metric the gate was told to check (--threshold kinsn-per-io=2) that
+// neither report measured fails the gate and is named; it must never pass
+// silently.
+TEST(Diff, ARequestedMetricMissingFromBothReportsFails) {
+  ReportData base = load(test::lab_report_json(), "base.json");
+  ASSERT_FALSE(base.paths.front().instructions) << "the lab fixture has no instruction counts";
+  auto o = parse_thresholds({"kinsn-per-io=2"});
+  ASSERT_TRUE(o.ok());
+  DiffResult d = diff_reports(base, base, *o);
+  ASSERT_FALSE(d.regressions().empty());
+  for (const auto* c : d.regressions()) {
+    EXPECT_EQ(c->verdict, Verdict::missing);
+    ASSERT_NE(c->metric, nullptr);
+    EXPECT_STREQ(c->metric->key, "kinsn-per-io");
+  }
+  std::string text = format_diff(d, base, base, *o);
+  EXPECT_NE(text.find("kinsn-per-io is missing from both reports"), std::string::npos) << text;
+  EXPECT_EQ(text.find("PASS"), std::string::npos) << text;
+}
+
+// A gated metric the base measured and the new report lacks (instruction
+// counts not attached this time) fails the gate, named.
+TEST(Diff, AGatedMetricMissingFromTheNewReportFails) {
+  std::ifstream in(test::data_file("../../../reports/example/compare.json"));
+  json doc = json::parse(in);
+  ReportData base = load(doc, "base.json");
+  ASSERT_TRUE(base.find("uq-irq")->instructions);
+  for (auto& r : doc["runs"]) r.erase("instructions");
+  doc.erase("instructions");
+  ReportData now = load(doc, "new.json");
+  DiffResult d = diff_reports(base, now, DiffOptions{});
+  bool named = false;
+  for (const auto* c : d.regressions())
+    if (c->verdict == Verdict::missing && c->metric && std::string(c->metric->key) == "kinsn-per-io") named = true;
+  EXPECT_TRUE(named);
+  std::string text = format_diff(d, base, now, DiffOptions{});
+  EXPECT_NE(text.find("REGRESSION: uq-irq kinsn-per-io is missing from the new report"), std::string::npos) << text;
+}
+
 TEST(Diff, ThresholdValidation) {
   auto o = parse_thresholds({"10", "p99=25%"});
   ASSERT_TRUE(o.ok());
