@@ -37,6 +37,12 @@ BoundVerdict classify_bound(const BoundInput& in, const BoundLimits& lim) {
     return {Bound::undecided,
             fmt::format("busy {:.2f}, but it includes spinning in user space on the mapped CQ while waiting{}",
                         in.busy, have_ceiling ? "; " + of_ceiling : "")};
+  // A polled path is busy whether it works or waits: only its empty polls
+  // tell the two apart.
+  if (in.busy >= lim.busy_cpu && in.poll && in.empty_poll_share < 0)
+    return {Bound::undecided,
+            fmt::format("polled, busy {:.2f} either way: no empty-poll data (user queue counters or --probes){}",
+                        in.busy, have_ceiling ? "; " + of_ceiling : "")};
   if (in.busy >= lim.busy_cpu) {
     if (have_ceiling)
       return {Bound::cpu, fmt::format("busy {:.2f} >= {:.2f}, {}, under {:.0f}%", in.busy, lim.busy_cpu, of_ceiling,
@@ -56,8 +62,9 @@ std::string bound_rule(const BoundLimits& lim) {
       "the time (user queue counters or --probes); the data cannot tell when IOPS is that near a ceiling that is "
       "only a lower bound, nor when a polled path's polls were that empty below the ceiling (it waited on "
       "something other than the device); CPU-bound when busy >= {:.2f} and IOPS < {:.0f}% of the ceiling "
-      "(without a ceiling: interrupt-driven paths only; never for a path that waits by spinning in user space, "
-      "whose busy time includes the wait); otherwise the data cannot tell. The ceiling is the "
+      "(without a ceiling: interrupt-driven paths only; a polled path only when its empty-poll share is known, "
+      "since its busy time includes the wait; never for a path that waits by spinning in user space, whose busy "
+      "time includes the wait whatever its kernel polls found); otherwise the data cannot tell. The ceiling is the "
       "highest IOPS of any run in this report, measured path or ceiling run; it is confirmed when the run that set it "
       "slept on the device or found its kernel polls empty >= {:.0f}% of the time, else it is a lower bound.",
       lim.busy_device, lim.near_ceiling * 100, lim.empty_device * 100, lim.busy_cpu, lim.near_ceiling * 100,

@@ -22,11 +22,22 @@ TEST(Bound, ASleepingThreadIsDeviceBound) {
 }
 
 TEST(Bound, BusyBelowTheCeilingIsCpuBound) {
-  BoundVerdict v = classify_bound(in(true, 0.99, 60e3, 100e3));
+  BoundVerdict v = classify_bound(in(false, 0.99, 60e3, 100e3));
   EXPECT_EQ(v.bound, Bound::cpu);
   EXPECT_NE(v.reason.find("IOPS 60% of the ceiling"), std::string::npos) << v.reason;
   // Still CPU-bound when the ceiling is only a lower bound: the true one is higher.
-  EXPECT_EQ(classify_bound(in(true, 0.99, 60e3, 100e3, false)).bound, Bound::cpu);
+  EXPECT_EQ(classify_bound(in(false, 0.99, 60e3, 100e3, false)).bound, Bound::cpu);
+  // A polled path whose kernel polls mostly found something did work, not wait.
+  EXPECT_EQ(classify_bound(in(true, 0.99, 60e3, 100e3, true, 0.1)).bound, Bound::cpu);
+}
+
+// A polled path is busy whether it works or waits: without empty-poll data
+// its busy time says nothing, ceiling or not.
+TEST(Bound, APolledPathWithoutEmptyPollDataIsNotCpuBound) {
+  BoundVerdict v = classify_bound(in(true, 0.99, 60e3, 100e3));
+  EXPECT_EQ(v.bound, Bound::undecided) << v.reason;
+  EXPECT_NE(v.reason.find("no empty-poll data"), std::string::npos) << v.reason;
+  EXPECT_EQ(classify_bound(in(true, 0.99, 60e3, 100e3, false)).bound, Bound::undecided);
 }
 
 TEST(Bound, NearAConfirmedCeilingIsDeviceBound) {
@@ -92,7 +103,13 @@ TEST(Bound, ACeilingRunSetsAndConfirmsTheCeiling) {
   EXPECT_DOUBLE_EQ(d->ceiling.iops, 200e3);
   EXPECT_TRUE(d->ceiling.confirmed) << d->ceiling.evidence;
   EXPECT_EQ(d->ceiling.source, "the ng-poll ceiling run of round 1 (iodepth 256, batches 64/64)");
-  EXPECT_EQ(d->find("block-poll")->bound, Bound::cpu) << d->find("block-poll")->bound_reason;
+  // A busy polled path below it without empty-poll data (no probes, no
+  // user queue) cannot be told: its busy time includes the wait.
+  EXPECT_EQ(d->find("block-poll")->bound, Bound::undecided) << d->find("block-poll")->bound_reason;
+  for (const auto& b : d->run_bounds)
+    if (b.path == "ng-poll") {
+      EXPECT_EQ(b.verdict.bound, Bound::undecided) << b.verdict.reason;
+    }
   // The ceiling runs are not paths.
   EXPECT_EQ(d->paths.size(), 5u);
   EXPECT_EQ(d->run_bounds.size(), 10u);
