@@ -366,8 +366,15 @@ double run_empty_share(const RunFacts& f) {
   return f.uq_empty_share >= 0 ? f.uq_empty_share : f.has_probes ? f.useless : -1;
 }
 
-// spins: the path marked its kernel polls for the instruction counter,
-// which only a path that first checks the mapped CQ in user space does.
+// Whether a path may wait by spinning in user space, from its run's
+// traits: the trait itself when the run records it (user_space_wait), else
+// a polled run on a user queue, whose CQ is mapped into the process and
+// can be watched from user space.
+bool waits_in_user_space(const json& run, const std::string& engine, bool poll) {
+  if (run.contains("user_space_wait") && run["user_space_wait"].is_boolean()) return run["user_space_wait"].get<bool>();
+  return poll && engine == "uq";
+}
+
 BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins) {
   return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share, spins};
 }
@@ -502,6 +509,7 @@ struct Runs {
   std::map<std::string, std::vector<RunFacts>> by_path;
   std::map<std::string, bool> poll;
   std::map<std::string, std::string> engine;
+  std::map<std::string, bool> spins;  // may wait by spinning in user space
 };
 
 Runs read_runs(Reader& rd, const json& runs) {
@@ -511,6 +519,7 @@ Runs read_runs(Reader& rd, const json& runs) {
     std::string path = rd.str(runs[i], "path", where);
     out.poll[path] = rd.flag(runs[i], "poll", where);
     out.engine[path] = Reader::opt_str(runs[i], "engine");
+    out.spins[path] = waits_in_user_space(runs[i], out.engine[path], out.poll[path]);
     if (!out.by_path.count(path)) out.order.push_back(path);
     out.by_path[path].push_back(read_run(rd, runs[i], where));
     out.in_order.push_back(
@@ -553,7 +562,7 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
   d.ceiling = find_ceiling(std::move(candidates), ceiling_config, lim);
   for (auto& p : d.paths) {
     BoundVerdict v = classify_bound(
-        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, p.empty_polls_separated), lim);
+        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, runs.spins[p.path]), lim);
     p.bound = v.bound;
     p.bound_reason = v.reason;
   }
@@ -561,7 +570,7 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
     double share = run_empty_share(r.facts);
     d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.iops, r.facts.busy, share,
                                     classify_bound(bound_input(runs.poll[r.path], r.facts.busy, r.facts.iops, share,
-                                                               d.ceiling, r.facts.empty_kinsn >= 0),
+                                                               d.ceiling, runs.spins[r.path]),
                                                    lim)});
   }
   if (const PathAggregate* base = d.find(d.baseline); base && base->iops.median > 0)

@@ -77,6 +77,47 @@ TEST(Bound, SpinningInUserSpaceIsNotCpuBound) {
   EXPECT_EQ(classify_bound(i).bound, Bound::device);
 }
 
+// uq-poll-check waits by spinning on its mapped CQ, so its busy time
+// includes the wait. On a machine without the lab's instruction counter
+// (no instruction marks attached) that must still keep it from being called
+// CPU-bound: the report knows it from the run's traits (a polled user-queue
+// run, or the recorded user_space_wait), not from the marks.
+TEST(Bound, SpinningInUserSpaceIsKnownWithoutInstructionMarks) {
+  json doc = test::lab_report_json();
+  json ceiling_run = doc["runs"][3];  // ng-irq round 1, made the sleeping ceiling run
+  ceiling_run["iops"] = 200e3;
+  for (auto& t : ceiling_run["threads"]) t["usr_s"] = 0.1, t["sys_s"] = 0.4;
+  doc["ceiling"] = json{{"paths", {"ng-irq"}}, {"iodepth", 256}, {"submit_batch", 64}, {"complete_batch", 64},
+                        {"runs", {ceiling_run}}};
+  json extra = json::array();
+  for (const auto& r : doc["runs"])
+    if (r["path"] == "ng-poll") {
+      json u = r;
+      u["path"] = "uq-poll-check";
+      u["engine"] = "uq";
+      for (auto& t : u["threads"]) t["usr_s"] = 0.5, t["sys_s"] = 2.47;  // busy 0.99
+      u["user_queue"] = json{{"node", "/dev/nvme0uq1"}, {"name", "nvme0uq1"}, {"qid", 4}, {"type", "poll"},
+                             {"depth", 1024},
+                             {"counters", {{"submitted", u["ios"]}, {"completed", u["ios"]}, {"polls", u["ios"]},
+                                           {"empty_polls", 0}}},
+                             {"empty_poll_share", 0.0}, {"counters_error", nullptr}};
+      extra.push_back(u);
+    }
+  for (auto& u : extra) doc["runs"].push_back(u);
+  ASSERT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const PathAggregate* p = d->find("uq-poll-check");
+  ASSERT_NE(p, nullptr);
+  ASSERT_FALSE(p->instructions);
+  EXPECT_EQ(p->bound, Bound::undecided) << p->bound_reason;
+  EXPECT_NE(p->bound_reason.find("spinning in user space"), std::string::npos) << p->bound_reason;
+  for (const auto& b : d->run_bounds)
+    if (b.path == "uq-poll-check") {
+      EXPECT_NE(b.verdict.bound, Bound::cpu) << b.verdict.reason;
+    }
+}
+
 TEST(Bound, InBetweenCannotTell) {
   BoundVerdict v = classify_bound(in(false, 0.75, 60e3, 100e3));
   EXPECT_EQ(v.bound, Bound::undecided);
