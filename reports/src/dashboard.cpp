@@ -116,11 +116,11 @@ Result<std::string> render_dashboard(const ReportSet& set, const std::string& ch
                              set.reports.front().created_at, set.reports.back().created_at);
   part.charts = {
       trend_chart(set, "Median IOPS per path", "IOPS", [](const PathAggregate& p) { return p.iops.median; }),
-      trend_chart(set, "Median p99 latency per path", "us",
+      trend_chart(set, "Median p99 latency per path, us", "us",
                   [](const PathAggregate& p) { return p.lat_p99_ns.median / 1000; }),
-      trend_chart(set, "CPU per I/O per path (usr+sys)", "ns",
+      trend_chart(set, "CPU ns per I/O per path (usr+sys)", "ns",
                   [](const PathAggregate& p) { return p.cpu_ns_per_io.median; }),
-      trend_chart(set, "IOPS relative to each report's baseline path", "ratio",
+      trend_chart(set, "IOPS ratio to each report's baseline path", "ratio",
                   [](const PathAggregate& p) { return p.ratio_to_baseline; }),
   };
   part.html = "<p>One point per report, in the order they were created; a line is one path"
