@@ -143,7 +143,8 @@ TEST(Bound, ACeilingRunSetsAndConfirmsTheCeiling) {
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_DOUBLE_EQ(d->ceiling.iops, 200e3);
   EXPECT_TRUE(d->ceiling.confirmed) << d->ceiling.evidence;
-  EXPECT_EQ(d->ceiling.source, "the ng-poll ceiling run of round 1 (iodepth 256, batches 64/64)");
+  EXPECT_EQ(d->ceiling.source,
+            "the median of 1 ng-poll ceiling run(s) (iodepth 256, batches 64/64), min 200000, max 200000, spread 0.0%");
   // A busy polled path below it without empty-poll data (no probes, no
   // user queue) cannot be told: its busy time includes the wait.
   EXPECT_EQ(d->find("block-poll")->bound, Bound::undecided) << d->find("block-poll")->bound_reason;
@@ -156,14 +157,50 @@ TEST(Bound, ACeilingRunSetsAndConfirmsTheCeiling) {
   EXPECT_EQ(d->run_bounds.size(), 10u);
 }
 
-TEST(Bound, WithoutCeilingRunsTheBestPathIsALowerBound) {
+// Without ceiling runs there is no ceiling: no path's best round stands in
+// for the device's limit. psync kept its one I/O in flight and slept, which
+// is latency-bound or device-bound; the data cannot tell which.
+TEST(Bound, WithoutCeilingRunsThereIsNoCeiling) {
   auto d = report_from_json(test::lab_report_json(), "x.json");
   ASSERT_TRUE(d.ok());
-  // The fastest single run: ng-irq's second round.
-  EXPECT_EQ(d->ceiling.source, "ng-irq, round 2");
-  EXPECT_FALSE(d->ceiling.confirmed);  // busy 0.75: neither asleep nor spinning on empty polls
-  EXPECT_DOUBLE_EQ(d->ceiling.iops, d->find("ng-irq")->iops.max);
-  for (const auto& b : d->run_bounds) EXPECT_LE(b.iops, d->ceiling.iops) << b.path << " #" << b.round;
+  EXPECT_DOUBLE_EQ(d->ceiling.iops, 0);
+  EXPECT_NE(d->ceiling.evidence.find("--ceiling"), std::string::npos) << d->ceiling.evidence;
+  const PathAggregate* psync = d->find("psync");
+  EXPECT_EQ(psync->bound, Bound::undecided) << psync->bound_reason;
+  EXPECT_NE(psync->bound_reason.find("latency-bound or device-bound"), std::string::npos) << psync->bound_reason;
+}
+
+// The ceiling is the median of the ceiling runs, with their spread: one
+// lucky run does not move it. Against it psync at depth 1, its one I/O
+// always in flight (Little's law), is latency-bound, not device-bound.
+TEST(Bound, TheCeilingIsTheMedianOfItsRunsAndPsyncIsLatencyBound) {
+  json doc = test::lab_report_json();
+  json runs = json::array();
+  const double iops[] = {90e3, 95e3, 134e3};
+  for (int i = 0; i < 3; i++) {
+    json run = doc["runs"][3];  // ng-irq: the thread sleeps
+    run["round"] = i + 1;
+    run["iops"] = iops[i];
+    for (auto& t : run["threads"]) t["usr_s"] = 0.3, t["sys_s"] = 1.2;  // busy 0.5 of 3 s
+    runs.push_back(run);
+  }
+  doc["ceiling"] = json{{"paths", {"ng-irq"}}, {"iodepth", 256}, {"submit_batch", 64}, {"complete_batch", 64},
+                        {"runs", runs}};
+  ASSERT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_DOUBLE_EQ(d->ceiling.iops, 95e3);
+  EXPECT_DOUBLE_EQ(d->ceiling.runs.max, 134e3);
+  EXPECT_NEAR(d->ceiling.runs.spread, 44e3 / 95e3, 1e-12);
+  EXPECT_TRUE(d->ceiling.confirmed) << d->ceiling.evidence;
+  const PathAggregate* psync = d->find("psync");
+  ASSERT_NE(psync, nullptr);
+  // 5868 IOPS x 169.6 us and 7760 x 128.3 us: about one I/O in flight, of one.
+  EXPECT_NEAR(psync->in_flight.median, 0.995, 0.01);
+  EXPECT_EQ(psync->bound, Bound::latency) << psync->bound_reason;
+  EXPECT_NE(psync->bound_reason.find("I/Os in flight"), std::string::npos) << psync->bound_reason;
+  // A path that kept fewer in flight than its depth is not latency-bound.
+  EXPECT_NE(d->find("block-irq")->bound, Bound::latency) << d->find("block-irq")->bound_reason;
 }
 
 }  // namespace
