@@ -28,13 +28,19 @@ Result<double> parse_percent(std::string_view text, std::string_view arg) {
   return v / 100;
 }
 
-const char* short_test_name(GateTest t) {
+// Each test's name in words and as the changes table abbreviates it.
+struct GateTestNames {
+  const char* name;
+  const char* abbreviation;
+};
+
+GateTestNames names_of(GateTest t) {
   switch (t) {
-    case GateTest::mann_whitney: return "U";
-    case GateTest::bootstrap: return "boot";
-    case GateTest::threshold_only: return "thr";
+    case GateTest::mann_whitney: return {"Mann-Whitney U", "U"};
+    case GateTest::bootstrap: return {"bootstrap CI", "boot"};
+    case GateTest::threshold_only: return {"threshold only", "thr"};
   }
-  return "?";
+  return {"?", "?"};
 }
 
 bool checked(const MetricDef& m, const DiffOptions& o) { return m.gated || o.per_metric.count(m.key); }
@@ -85,14 +91,7 @@ MetricChange compare(const std::string& path, const MetricDef& m, const PathAggr
 
 }  // namespace
 
-const char* gate_test_name(GateTest t) {
-  switch (t) {
-    case GateTest::mann_whitney: return "Mann-Whitney U";
-    case GateTest::bootstrap: return "bootstrap CI";
-    case GateTest::threshold_only: return "threshold only";
-  }
-  return "?";
-}
+const char* gate_test_name(GateTest t) { return names_of(t).name; }
 
 std::string MetricChange::evidence() const {
   switch (test) {
@@ -250,7 +249,7 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
       continue;
     }
     t.table.rows.push_back({c.path, c.metric->key, format_metric(*c.metric, c.base), format_metric(*c.metric, c.now),
-                            fmt::format("{:+.1f}%", c.change * 100), short_test_name(c.test),
+                            fmt::format("{:+.1f}%", c.change * 100), names_of(c.test).abbreviation,
                             c.p_worse >= 0 ? fmt::format("{:.3f}", c.p_worse) : "-", verdict_name(c.verdict)});
   }
   s.blocks.push_back(t);

@@ -209,7 +209,7 @@ std::string of_ceiling(const ReportData& r, double iops) {
 }
 
 Section bound_section(const ReportData& r) {
-  Section s{2, "Device ceiling; CPU-bound or device-bound", {}};
+  Section s{2, "Device ceiling; CPU-bound, device-bound or latency-bound", {}};
   const MetricDef& iops = *find_metric("iops");
   if (r.ceiling.iops > 0)
     s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, {}; {} ({}).", format_si(r.ceiling.iops),

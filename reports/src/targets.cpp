@@ -69,7 +69,7 @@ TargetResult efficiency(const ReportData& r, const char* base, double goal) {
     // hardware counters (the lab) it includes the vCPU waiting inside
     // doorbell writes under TCG and uq-poll-check's spinning on its CQ.
     t.status = TargetStatus::not_a_target;
-    t.verdict = fmt::format("not a target without hardware counters ({} vs {} asked; runs[].hw_counters is null): "
+    t.verdict = fmt::format("not a target without hardware counters ({} vs {} asked; the runs carry none): "
                             "busy time under TCG includes the vCPU waiting inside doorbell writes and "
                             "uq-poll-check's spinning on the mapped CQ; the instruction-count targets decide",
                             t.measured.substr(0, t.measured.find(' ')), goal_text);
