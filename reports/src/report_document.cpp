@@ -68,7 +68,7 @@ std::string hw_counters_line(const ReportData& r) {
     return fmt::format("cycles and instructions per I/O, user and kernel apart (perf_event_open, scope {})", scope);
   }
   if (r.schema_version < 2) return "n/a (schema version 1)";
-  return r.hw_counters_note.empty() ? "none" : "none: " + r.hw_counters_note;
+  return r.hw_counters_note.empty() ? "n/a (none recorded)" : "n/a (" + r.hw_counters_note + ")";
 }
 
 Section setup_section(const ReportData& r) {
