@@ -6,7 +6,7 @@
 
 namespace qb {
 
-enum class Bound { cpu, device, undecided };
+enum class Bound { cpu, device, latency, undecided };
 const char* bound_name(Bound b);
 
 // The limits of the rule; bound_rule() states them in words.
@@ -15,6 +15,7 @@ struct BoundLimits {
   double busy_device = 0.60;   // at or below: it waited 40% of the time
   double near_ceiling = 0.90;  // IOPS at or above this share of the ceiling: at the device's limit
   double empty_device = 0.50;  // a polled path whose kernel polls were this empty waited on the device
+  double queue_full = 0.90;    // I/Os in flight (Little's law) at least this share of the depth: the queue was kept full
 };
 
 struct BoundInput {
@@ -27,6 +28,10 @@ struct BoundInput {
   // The path waits for completions by spinning in user space (the pending
   // check on the mapped CQ): its busy time includes waiting.
   bool spins_in_user_space = false;
+  // Little's law: IOPS x mean latency, the I/Os in flight on average (-1
+  // unknown), against the depth the path was given (iodepth x threads).
+  double in_flight = -1;
+  double depth = 0;
 };
 
 struct BoundVerdict {

@@ -68,7 +68,8 @@ std::string reports_table(const ReportSet& set) {
     for (const auto& p : r.paths) paths += fmt::format("{}{} {}", paths.empty() ? "" : ", ", p.path, format_si(p.iops.median));
     s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
                      "<td>{}</td></tr>\n",
-                     i, html_escape(r.created_at), html_escape(r.git_revision), html_escape(r.kernel_release),
+                     r.partial ? fmt::format("{} (partial)", i) : std::to_string(i), html_escape(r.created_at),
+                     html_escape(r.git_revision), html_escape(r.kernel_release),
                      html_escape(r.hostname), html_escape(r.device_model.empty() ? r.device_path : r.device_model),
                      html_escape(r.workload_line()), html_escape(paths), html_escape(r.file));
   }
@@ -116,14 +117,17 @@ Result<std::string> render_dashboard(const ReportSet& set, const std::string& ch
                              set.reports.front().created_at, set.reports.back().created_at);
   part.charts = {
       trend_chart(set, "Median IOPS per path", "IOPS", [](const PathAggregate& p) { return p.iops.median; }),
-      trend_chart(set, "Median p99 latency per path", "us",
+      trend_chart(set, "Median p99 latency per path, us", "us",
                   [](const PathAggregate& p) { return p.lat_p99_ns.median / 1000; }),
-      trend_chart(set, "CPU per I/O per path (usr+sys)", "ns",
+      trend_chart(set, "CPU ns per I/O per path (usr+sys)", "ns",
                   [](const PathAggregate& p) { return p.cpu_ns_per_io.median; }),
-      trend_chart(set, "IOPS relative to each report's baseline path", "ratio",
+      trend_chart(set, "IOPS ratio to each report's baseline path", "ratio",
                   [](const PathAggregate& p) { return p.ratio_to_baseline; }),
   };
-  part.html = "<p>One point per report, in the order they were created; a line is one path"
+  std::string partial;
+  for (const auto& r : set.reports)
+    if (r.partial) partial += "<p><strong>" + html_escape(r.file + ": " + r.partial_line()) + "</strong></p>\n";
+  part.html = partial + "<p>One point per report, in the order they were created; a line is one path"
               " (and machine, when reports come from several). Figures from an emulated controller"
               " swing between boots: compare ratios, not absolute IOPS.</p>\n" +
               reports_table(set);

@@ -128,12 +128,12 @@ ChartSpec overhead_chart(const ReportData& r) {
     probes |= p.probes;
   }
   json datasets{{{"label", "user ns per I/O"}, {"data", usr}, {"backgroundColor", series_colour(2, 0.7)},
-                 {"stack", "cpu"}},
+                 {"stack", "cpu"}, {"yAxisID", "y"}},
                 {{"label", "kernel ns per I/O"}, {"data", sys}, {"backgroundColor", series_colour(3, 0.7)},
-                 {"stack", "cpu"}}};
+                 {"stack", "cpu"}, {"yAxisID", "y"}}};
   json scales{{"x", {{"stacked", true}}},
               {"y", {{"stacked", true}, {"beginAtZero", true}, {"title", axis_title("CPU ns per I/O")}}}};
-  std::string title = "Overhead per I/O: CPU time, user and kernel";
+  std::string title = "Overhead: CPU ns per I/O, user and kernel";
   if (probes) {
     datasets.push_back(json{{"type", "line"}, {"label", "block-layer calls per I/O"}, {"data", calls},
                             {"yAxisID", "calls"}, {"borderColor", series_colour(4)}});
@@ -158,16 +158,19 @@ ChartSpec instructions_chart(const ReportData& r) {
     user.push_back(p.instructions ? json(p.uinsn_per_io.median) : json(nullptr));
     eff.push_back(p.ios_per_cpu_s.median);
   }
+  // Every dataset names its axis: without yAxisID Chart.js takes the first
+  // y scale in key order, and the keys are written sorted ("eff" < "y").
   json datasets{{{"label", "kernel, useful"}, {"data", useful}, {"backgroundColor", series_colour(3, 0.7)},
-                 {"stack", "insn"}},
+                 {"stack", "insn"}, {"yAxisID", "y"}},
                 {{"label", "kernel, empty polls"}, {"data", empty}, {"backgroundColor", series_colour(5, 0.7)},
-                 {"stack", "insn"}},
-                {{"label", "user"}, {"data", user}, {"backgroundColor", series_colour(2, 0.7)}, {"stack", "insn"}},
+                 {"stack", "insn"}, {"yAxisID", "y"}},
+                {{"label", "user"}, {"data", user}, {"backgroundColor", series_colour(2, 0.7)}, {"stack", "insn"},
+                 {"yAxisID", "y"}},
                 {{"type", "line"}, {"label", "I/Os per busy CPU second"}, {"data", eff}, {"yAxisID", "eff"},
                  {"borderColor", series_colour(4)}}};
   json scales{{"x", {{"stacked", true}}},
               {"y", {{"stacked", true}, {"beginAtZero", true}, {"title", axis_title("guest instructions per I/O")}}},
-              {"eff", {{"position", "right"}, {"beginAtZero", true}, {"title", axis_title("I/Os per CPU second")},
+              {"eff", {{"position", "right"}, {"beginAtZero", true}, {"title", axis_title("I/Os per busy CPU second")},
                        {"grid", {{"drawOnChartArea", false}}}}}};
   return ChartSpec{"Guest instructions per I/O (TCG plugin) and I/Os per busy CPU second",
                    json{{"type", "bar"},

@@ -31,12 +31,23 @@ json analysis(const ReportData& r) {
                          {"useful_kernel_insn_per_io", optional_summary(p.useful_kinsn_per_io)},
                          {"empty_poll_kernel_insn_per_io", optional_summary(p.empty_kinsn_per_io)},
                          {"empty_poll_cpu_ns_per_io", optional_summary(p.empty_poll_cpu_ns_per_io)},
+                         {"latency_from_merged_histograms", p.lat_merged},
+                         {"lat_p99_ns", summary_json(p.lat_p99_ns)},
+                         {"in_flight", optional_summary(p.in_flight)},
+                         {"depth", p.depth},
+                         {"enters_per_io", optional_summary(p.enters_per_io)},
+                         {"irq_ns_per_io", optional_summary(p.irq_ns_per_io)},
+                         {"cycles_per_io", optional_summary(p.cycles_per_io)},
+                         {"hw_instructions_per_io", optional_summary(p.hw_insn_per_io)},
+                         {"hw_kernel_instructions_per_io", optional_summary(p.hw_kinsn_per_io)},
                          {"bound", bound_name(p.bound)},
                          {"bound_reason", p.bound_reason}});
   json runs = json::array();
   for (const auto& b : r.run_bounds)
     runs.push_back(json{{"path", b.path},
                         {"round", b.round},
+                        {"order_in_round", b.order ? json(b.order) : json(nullptr)},
+                        {"in_flight", b.in_flight >= 0 ? json(b.in_flight) : json(nullptr)},
                         {"iops", b.iops},
                         {"busy", b.busy},
                         {"empty_poll_share", b.empty_poll_share >= 0 ? json(b.empty_poll_share) : json(nullptr)},
@@ -50,9 +61,16 @@ json analysis(const ReportData& r) {
                            {"status", target_status_name(t.status)},
                            {"verdict", t.verdict},
                            {"note", t.note}});
+  json not_run = json::array();
+  for (const auto& [path, round] : r.not_run) not_run.push_back(json{{"path", path}, {"round", round}});
   return json{{"file", r.file},
+              {"schema_version", r.schema_version},
+              {"partial", r.partial},
+              {"partial_note", r.partial ? json(r.partial_line()) : json(nullptr)},
+              {"not_run", not_run},
               {"ceiling",
                {{"iops", r.ceiling.iops},
+                {"runs", r.ceiling.runs.n ? summary_json(r.ceiling.runs) : json(nullptr)},
                 {"source", r.ceiling.source},
                 {"confirmed", r.ceiling.confirmed},
                 {"evidence", r.ceiling.evidence}}},

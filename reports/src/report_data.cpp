@@ -1,5 +1,7 @@
 #include "report_data.h"
 
+#include "statistics.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,6 +47,14 @@ const MetricDef metrics[] = {
     {"empty-polls-per-io", "marked empty polls per I/O", false, false, true, 1, "", &PathAggregate::empty_polls_marked_per_io},
     {"empty-poll-cpu-per-io", "CPU ns per I/O in empty polls", false, false, true, 1, "ns",
      &PathAggregate::empty_poll_cpu_ns_per_io},
+    {"enters-per-io", "io_uring_enter calls per I/O", false, false, true, 1, "", &PathAggregate::enters_per_io},
+    {"irq-per-io", "irq + softirq ns per I/O (its CPU)", false, false, true, 1, "ns", &PathAggregate::irq_ns_per_io},
+    {"stamp-error", "latency stamp error bound us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns},
+    {"cycles-per-io", "CPU cycles per I/O (hw counters)", false, true, true, 1, "insn", &PathAggregate::cycles_per_io},
+    {"hw-insn-per-io", "instructions per I/O (hw counters)", false, false, true, 1, "insn",
+     &PathAggregate::hw_insn_per_io},
+    {"hw-kinsn-per-io", "kernel instructions per I/O (hw counters)", false, true, true, 1, "insn",
+     &PathAggregate::hw_kinsn_per_io},
 };
 
 // Reads fields and remembers the first one that is missing or mistyped, so
@@ -88,21 +98,29 @@ class Reader {
     return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
   }
 
+  // A field that is there but holds the wrong thing.
+  void bad(const std::string& where, const char* what) {
+    if (error_.empty())
+      error_ = fmt::format("field {} is missing or not {}; the file does not follow schema version {}", where, what,
+                           version);
+  }
   bool ok() const { return error_.empty(); }
+  int version = 1;  // the document's schema_version: what it must hold
   Error error() const { return usage_error(fmt::format("{}: {}", name_, error_)); }
 
  private:
   void fail(const std::string& where, const char* key, const char* what) {
     if (error_.empty())
-      error_ = fmt::format("field {}{}{} is missing or not {}; the file does not follow schema version 1", where,
-                           where.empty() ? "" : ".", key, what);
+      error_ = fmt::format("field {}{}{} is missing or not {}; the file does not follow schema version {}", where,
+                           where.empty() ? "" : ".", key, what, version);
   }
   std::string name_;
   std::string error_;
 };
 
 struct RunFacts {
-  double iops, bw, lat[7], per_submit, per_reap, usr, sys, busy, empty;
+  double iops, bw, lat[7], per_submit, per_reap, usr, sys, cpu, busy, empty;
+  uint64_t lat_min, lat_max;
   double ios_per_cpu_s;
   double uq_empty_share = -1, uq_polls_per_io = -1;  // -1: no user queue counters
   // runs[].instructions; -1: not attached
@@ -115,6 +133,15 @@ struct RunFacts {
   std::vector<double> series;
   uint64_t errors;
   bool interrupted;
+  // Little's law: IOPS x mean latency, and the depth given.
+  double in_flight = -1, depth = 0;
+  // Schema version 2; -1 (or empty) in version 1 or when not measured.
+  std::vector<LatencyBin> bins;
+  bool has_bins = false;
+  double stamp_error = -1, enters_per_io = -1, irq_ns_per_io = -1;
+  double cycles = -1, hw_insn = -1, hw_kinsn = -1;
+  std::string hw_scope;
+  unsigned order = 0;
 };
 
 std::vector<SymbolShare> read_symbols(const json& list) {
@@ -190,6 +217,48 @@ void read_instructions(const json& in, double ios, double cpu_s, RunFacts& f) {
   }
 }
 
+// Version 2's latency histogram: [[lower, upper), count] bins, ascending.
+std::vector<LatencyBin> read_bins(Reader& rd, const json& lat, const std::string& where) {
+  std::vector<LatencyBin> bins;
+  const json& list = rd.arr(rd.obj(lat, "histogram", where), "bins", where + ".histogram");
+  for (size_t i = 0; i < list.size(); i++) {
+    const json& b = list[i];
+    if (!b.is_array() || b.size() != 3 || !b[0].is_number_unsigned() || !b[1].is_number_unsigned() ||
+        !b[2].is_number_unsigned() || b[1].get<uint64_t>() <= b[0].get<uint64_t>()) {
+      rd.bad(fmt::format("{}.histogram.bins[{}]", where, i), "[lower_ns, upper_ns, count] with lower < upper");
+      return {};
+    }
+    bins.push_back(LatencyBin{b[0].get<uint64_t>(), b[1].get<uint64_t>(), b[2].get<uint64_t>()});
+  }
+  return bins;
+}
+
+// Version 2's measurements of a run: thread CPU time, interrupt time,
+// kernel entries, hardware counters and its place in the round.
+void read_run_v2(Reader& rd, const json& run, const std::string& where, double ios, RunFacts& f) {
+  const json& lat = rd.obj(run, "latency_ns", where);
+  f.bins = read_bins(rd, lat, where + ".latency_ns");
+  f.has_bins = true;
+  f.stamp_error = Reader::opt_num(lat, "stamp_error_ns", -1);
+  const json& cpu = rd.obj(run, "cpu", where);
+  rd.num(cpu, "thread_ns", where + ".cpu");
+  double irq = Reader::opt_num(cpu, "irq_ns", -1), softirq = Reader::opt_num(cpu, "softirq_ns", -1);
+  if (irq >= 0 && softirq >= 0 && ios > 0) f.irq_ns_per_io = (irq + softirq) / ios;
+  const json& enters = rd.obj(run, "kernel_entries", where);
+  double calls = rd.num(enters, "io_uring_enter", where + ".kernel_entries");
+  if (ios > 0) f.enters_per_io = calls / ios;
+  f.order = static_cast<unsigned>(rd.num(run, "order_in_round", where));
+  if (!run.contains("hw_counters")) rd.bad(where + ".hw_counters", "an object or null");
+  const json& hw = run.contains("hw_counters") ? run["hw_counters"] : json();
+  if (hw.is_object()) {
+    std::string hw_where = where + ".hw_counters";
+    f.hw_scope = rd.str(hw, "scope", hw_where);
+    f.cycles = rd.num(hw, "cycles_per_io", hw_where);
+    f.hw_insn = rd.num(hw, "instructions_per_io", hw_where);
+    f.hw_kinsn = rd.num(hw, "kernel_instructions_per_io", hw_where);
+  }
+}
+
 RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
   RunFacts f{};
   f.iops = rd.num(run, "iops", where);
@@ -202,24 +271,35 @@ RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
   f.per_reap = rd.num(reap, "ios_per_call", where + ".reap");
   double reap_calls = rd.num(reap, "calls", where + ".reap");
   f.empty = reap_calls > 0 ? rd.num(reap, "empty_calls", where + ".reap") / reap_calls : 0;
-  double ios = 0, usr = 0, sys = 0, busy = 0;
+  // Busy time: the thread CPU clock in version 2 (cpu_ns), getrusage's
+  // usr + sys (tick-sampled) in version 1.
+  double ios = 0, usr = 0, sys = 0, busy = 0, cpu_s = 0;
   const json& threads = rd.arr(run, "threads", where);
   for (size_t i = 0; i < threads.size(); i++) {
     std::string tw = fmt::format("{}.threads[{}]", where, i);
     ios += rd.num(threads[i], "ios", tw);
-    usr += rd.num(threads[i], "usr_s", tw);
-    sys += rd.num(threads[i], "sys_s", tw);
+    double u = rd.num(threads[i], "usr_s", tw), s = rd.num(threads[i], "sys_s", tw);
+    double c = rd.version >= 2 ? rd.num(threads[i], "cpu_ns", tw) / 1e9 : u + s;
+    usr += u;
+    sys += s;
+    cpu_s += c;
     double el = rd.num(threads[i], "elapsed_s", tw);
-    busy += el > 0 ? (rd.num(threads[i], "usr_s", tw) + rd.num(threads[i], "sys_s", tw)) / el : 0;
+    busy += el > 0 ? c / el : 0;
   }
   f.usr = ios > 0 ? usr * 1e9 / ios : 0;
   f.sys = ios > 0 ? sys * 1e9 / ios : 0;
+  f.cpu = ios > 0 ? cpu_s * 1e9 / ios : 0;
   f.busy = threads.empty() ? 0 : busy / static_cast<double>(threads.size());
+  f.depth = rd.num(run, "iodepth", where) * static_cast<double>(threads.size());
+  f.in_flight = f.iops * Reader::opt_num(lat, "mean", -1) / 1e9;
+  f.lat_min = static_cast<uint64_t>(f.lat[0]);
+  f.lat_max = static_cast<uint64_t>(f.lat[6]);
+  if (rd.version >= 2) read_run_v2(rd, run, where, ios, f);
   for (const auto& v : rd.arr(run, "iops_series", where))
     if (v.is_number()) f.series.push_back(v.get<double>());
   f.errors = static_cast<uint64_t>(rd.num(run, "error_count", where));
   f.interrupted = rd.flag(run, "interrupted", where);
-  f.ios_per_cpu_s = usr + sys > 0 ? ios / (usr + sys) : 0;
+  f.ios_per_cpu_s = cpu_s > 0 ? ios / cpu_s : 0;
   if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
   if (run.contains("user_queue")) {
     if (auto uq = read_typed<UserQueueRecord>(run["user_queue"]); uq && uq->counters) {
@@ -228,24 +308,82 @@ RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
       if (ios > 0) f.uq_polls_per_io = polls / ios;
     }
   }
-  if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, usr + sys, f);
+  if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, cpu_s, f);
   return f;
 }
 
+// A figure of every run, in run order.
 template <class F>
-Summary over(const std::vector<RunFacts>& runs, F get) {
+std::vector<double> values(const std::vector<RunFacts>& runs, F get) {
   std::vector<double> v;
   for (const auto& r : runs) v.push_back(get(r));
-  return summarize(v);
+  return v;
 }
 
-// Summary over the runs where a figure was measured (>= 0); n == 0 when none.
+// A figure of the runs where it was measured (>= 0); empty when none.
 template <class F>
-Summary over_measured(const std::vector<RunFacts>& runs, F get) {
+std::vector<double> measured(const std::vector<RunFacts>& runs, F get) {
   std::vector<double> v;
   for (const auto& r : runs)
     if (get(r) >= 0) v.push_back(get(r));
-  return summarize(v);
+  return v;
+}
+
+// The metric key of a PathAggregate member; empty for one no metric names.
+std::string_view key_of(Summary PathAggregate::*member) {
+  for (const auto& m : metrics)
+    if (m.member == member) return m.key;
+  return {};
+}
+
+// Sets a summary over rounds and keeps the rounds' values under the
+// metric's key, for the diff's test over per-round values.
+void put(PathAggregate& a, Summary PathAggregate::*member, std::vector<double> v) {
+  a.*member = summarize(v);
+  if (auto key = key_of(member); !key.empty()) a.rounds_of[std::string(key)] = std::move(v);
+}
+
+// Latency percentiles. With every round's histogram (version 2) each
+// percentile is that of all rounds' I/Os pooled (the histograms merged);
+// its min and max stay the rounds' own, as does the test's per-round data.
+void aggregate_latency(PathAggregate& a, const std::vector<RunFacts>& runs) {
+  Summary PathAggregate::*lat[] = {&PathAggregate::lat_min_ns,   &PathAggregate::lat_p50_ns,
+                                   &PathAggregate::lat_p90_ns,   &PathAggregate::lat_p99_ns,
+                                   &PathAggregate::lat_p99_9_ns, &PathAggregate::lat_p99_99_ns,
+                                   &PathAggregate::lat_max_ns};
+  for (int i = 0; i < 7; i++) put(a, lat[i], values(runs, [i](const RunFacts& r) { return r.lat[i]; }));
+  a.lat_merged = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.has_bins; });
+  if (!a.lat_merged) return;
+  std::vector<std::vector<LatencyBin>> histograms;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& r : runs) {
+    histograms.push_back(r.bins);
+    lo = std::min(lo, r.lat_min);
+    hi = std::max(hi, r.lat_max);
+  }
+  std::vector<LatencyBin> merged = merge_bins(histograms);
+  const double q[] = {50, 90, 99, 99.9, 99.99};
+  for (int i = 0; i < 5; i++) {
+    Summary& s = a.*lat[i + 1];
+    s.median = static_cast<double>(bin_percentile(merged, q[i], lo, hi));
+    s.spread = s.median > 0 ? (s.max - s.min) / s.median : 0;
+  }
+}
+
+// Version 2's figures; n == 0 where not measured.
+void aggregate_v2(PathAggregate& a, const std::vector<RunFacts>& runs) {
+  put(a, &PathAggregate::stamp_error_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error; }));
+  put(a, &PathAggregate::enters_per_io, measured(runs, [](const RunFacts& r) { return r.enters_per_io; }));
+  put(a, &PathAggregate::irq_ns_per_io, measured(runs, [](const RunFacts& r) { return r.irq_ns_per_io; }));
+  a.hw_counters = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.cycles >= 0; });
+  if (a.hw_counters) {
+    a.hw_scope = runs.front().hw_scope;
+    put(a, &PathAggregate::cycles_per_io, values(runs, [](const RunFacts& r) { return r.cycles; }));
+    put(a, &PathAggregate::hw_insn_per_io, values(runs, [](const RunFacts& r) { return r.hw_insn; }));
+    put(a, &PathAggregate::hw_kinsn_per_io, values(runs, [](const RunFacts& r) { return r.hw_kinsn; }));
+  }
+  a.in_flight = summarize(measured(runs, [](const RunFacts& r) { return r.in_flight; }));
+  if (!runs.empty()) a.depth = runs.front().depth;
 }
 
 // The empty-poll share the bound rule reads: the user queue's own counters,
@@ -264,8 +402,8 @@ void aggregate_probes(PathAggregate& a, const std::vector<RunFacts>& probed) {
     if (r.block_calls >= 0) calls.push_back(r.block_calls);
     if (!r.poll_function.empty()) a.poll_function = r.poll_function;
   }
-  a.useless_poll_ratio = summarize(useless);  // n == 0: no poll function ran
-  a.block_calls_per_io = summarize(calls);
+  put(a, &PathAggregate::useless_poll_ratio, useless);  // n == 0: no poll function ran
+  put(a, &PathAggregate::block_calls_per_io, calls);
   std::map<std::string, double> shares;
   for (const auto& r : probed)
     for (const auto& s : r.symbols) shares[s.symbol] += s.share / static_cast<double>(probed.size());
@@ -283,14 +421,14 @@ void aggregate_probes(PathAggregate& a, const std::vector<RunFacts>& probed) {
 void aggregate_instructions(PathAggregate& a, const std::vector<RunFacts>& runs) {
   a.instructions = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.kinsn >= 0; });
   if (!a.instructions) return;
-  a.kinsn_per_io = over(runs, [](const RunFacts& r) { return r.kinsn; });
-  a.uinsn_per_io = over(runs, [](const RunFacts& r) { return r.uinsn; });
-  a.useful_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.useful_kinsn; });
+  put(a, &PathAggregate::kinsn_per_io, values(runs, [](const RunFacts& r) { return r.kinsn; }));
+  put(a, &PathAggregate::uinsn_per_io, values(runs, [](const RunFacts& r) { return r.uinsn; }));
+  put(a, &PathAggregate::useful_kinsn_per_io, values(runs, [](const RunFacts& r) { return r.useful_kinsn; }));
   a.empty_polls_separated = std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.empty_kinsn >= 0; });
   if (!a.empty_polls_separated) return;
-  a.empty_kinsn_per_io = over(runs, [](const RunFacts& r) { return r.empty_kinsn; });
-  a.empty_polls_marked_per_io = over(runs, [](const RunFacts& r) { return r.empty_polls; });
-  a.empty_poll_cpu_ns_per_io = over_measured(runs, [](const RunFacts& r) { return r.empty_cpu_ns; });
+  put(a, &PathAggregate::empty_kinsn_per_io, values(runs, [](const RunFacts& r) { return r.empty_kinsn; }));
+  put(a, &PathAggregate::empty_polls_marked_per_io, values(runs, [](const RunFacts& r) { return r.empty_polls; }));
+  put(a, &PathAggregate::empty_poll_cpu_ns_per_io, measured(runs, [](const RunFacts& r) { return r.empty_cpu_ns; }));
 }
 
 PathAggregate aggregate(const std::string& path, bool poll, const std::vector<RunFacts>& all_runs) {
@@ -304,18 +442,16 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
   a.path = path;
   a.poll = poll;
   a.rounds = static_cast<unsigned>(runs.size());
-  a.iops = over(runs, [](const RunFacts& r) { return r.iops; });
-  a.bw_bytes_s = over(runs, [](const RunFacts& r) { return r.bw; });
-  Summary* lat[] = {&a.lat_min_ns, &a.lat_p50_ns, &a.lat_p90_ns, &a.lat_p99_ns,
-                    &a.lat_p99_9_ns, &a.lat_p99_99_ns, &a.lat_max_ns};
-  for (int i = 0; i < 7; i++) *lat[i] = over(runs, [i](const RunFacts& r) { return r.lat[i]; });
-  a.ios_per_submit = over(runs, [](const RunFacts& r) { return r.per_submit; });
-  a.ios_per_reap = over(runs, [](const RunFacts& r) { return r.per_reap; });
-  a.usr_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr; });
-  a.sys_ns_per_io = over(runs, [](const RunFacts& r) { return r.sys; });
-  a.cpu_ns_per_io = over(runs, [](const RunFacts& r) { return r.usr + r.sys; });
-  a.cpu_busy = over(runs, [](const RunFacts& r) { return r.busy; });
-  a.empty_reap_ratio = over(runs, [](const RunFacts& r) { return r.empty; });
+  put(a, &PathAggregate::iops, values(runs, [](const RunFacts& r) { return r.iops; }));
+  put(a, &PathAggregate::bw_bytes_s, values(runs, [](const RunFacts& r) { return r.bw; }));
+  aggregate_latency(a, runs);
+  put(a, &PathAggregate::ios_per_submit, values(runs, [](const RunFacts& r) { return r.per_submit; }));
+  put(a, &PathAggregate::ios_per_reap, values(runs, [](const RunFacts& r) { return r.per_reap; }));
+  put(a, &PathAggregate::usr_ns_per_io, values(runs, [](const RunFacts& r) { return r.usr; }));
+  put(a, &PathAggregate::sys_ns_per_io, values(runs, [](const RunFacts& r) { return r.sys; }));
+  put(a, &PathAggregate::cpu_ns_per_io, values(runs, [](const RunFacts& r) { return r.cpu; }));
+  put(a, &PathAggregate::cpu_busy, values(runs, [](const RunFacts& r) { return r.busy; }));
+  put(a, &PathAggregate::empty_reap_ratio, values(runs, [](const RunFacts& r) { return r.empty; }));
   a.probes = !probed.empty();
   if (a.probes) aggregate_probes(a, probed);
   for (const auto& r : all_runs) {
@@ -323,41 +459,75 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
     a.interrupted |= r.interrupted;
   }
   for (const auto& r : runs) a.iops_series.push_back(r.series);
-  a.ios_per_cpu_s = over(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; });
-  a.uq_empty_poll_share = over_measured(runs, [](const RunFacts& r) { return r.uq_empty_share; });
-  a.uq_polls_per_io = over_measured(runs, [](const RunFacts& r) { return r.uq_polls_per_io; });
+  put(a, &PathAggregate::ios_per_cpu_s, values(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; }));
+  put(a, &PathAggregate::uq_empty_poll_share, measured(runs, [](const RunFacts& r) { return r.uq_empty_share; }));
+  put(a, &PathAggregate::uq_polls_per_io, measured(runs, [](const RunFacts& r) { return r.uq_polls_per_io; }));
   aggregate_instructions(a, runs);
+  aggregate_v2(a, runs);
   return a;
 }
 
-// Every run, measured or ceiling run, is a lower bound of what the device
-// serves: the highest IOPS of any is the ceiling. It is confirmed when that
-// run showed by itself that it waited on the device.
+// The ceiling: the median IOPS of the ceiling runs of the ceiling path
+// whose median is highest (each ceiling path is one way to load the
+// device), with the spread of those runs; one lucky run moves a median far
+// less than a maximum. Confirmed when those runs waited on the device (by
+// their median busy or empty polls) and no measured path's median beats
+// it; without ceiling runs there is no ceiling.
 CeilingInfo find_ceiling(std::vector<CeilingInfo::Candidate> candidates, const std::string& ceiling_config,
-                         const BoundLimits& lim) {
+                         const std::vector<PathAggregate>& paths, const BoundLimits& lim) {
   CeilingInfo c;
   c.ceiling_runs = ceiling_config;
   c.candidates = std::move(candidates);
-  const CeilingInfo::Candidate* top = nullptr;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const CeilingInfo::Candidate*>> by_path;
   for (const auto& k : c.candidates)
-    if (!top || k.iops > top->iops) top = &k;
-  if (!top || top->iops <= 0) return c;
-  c.iops = top->iops;
-  c.source = top->ceiling_run ? fmt::format("the {} ceiling run of round {} ({})", top->path, top->round, ceiling_config)
-                              : fmt::format("{}, round {}", top->path, top->round);
-  if (top->busy <= lim.busy_device) {
-    c.confirmed = true;
-    c.evidence = fmt::format("its thread was busy {:.2f} (<= {:.2f}): it waited on the device", top->busy, lim.busy_device);
-  } else if (top->empty_poll_share >= lim.empty_device) {
-    c.confirmed = true;
-    c.evidence = fmt::format("{:.0f}% of its kernel polls found nothing (>= {:.0f}%): it waited on the device",
-                             top->empty_poll_share * 100, lim.empty_device * 100);
-  } else {
-    c.evidence = fmt::format("its thread was busy {:.2f}{}, so the device may serve more",
-                             top->busy, top->empty_poll_share >= 0
-                                            ? fmt::format(" with {:.0f}% empty kernel polls", top->empty_poll_share * 100)
-                                            : std::string());
+    if (k.ceiling_run) {
+      if (!by_path.count(k.path)) order.push_back(k.path);
+      by_path[k.path].push_back(&k);
+    }
+  std::string best;
+  Summary best_iops;
+  for (const auto& p : order) {
+    std::vector<double> iops;
+    for (const auto* k : by_path[p]) iops.push_back(k->iops);
+    Summary s = summarize(iops);
+    if (best.empty() || s.median > best_iops.median) best = p, best_iops = s;
   }
+  if (best.empty() || best_iops.median <= 0) {
+    c.evidence = "no ceiling runs (compare --ceiling PATHS measures it)";
+    return c;
+  }
+  c.iops = best_iops.median;
+  c.runs = best_iops;
+  std::vector<double> busy, empty;
+  for (const auto* k : by_path[best]) {
+    busy.push_back(k->busy);
+    if (k->empty_poll_share >= 0) empty.push_back(k->empty_poll_share);
+  }
+  double busy_median = median_of(busy), empty_median = empty.empty() ? -1 : median_of(empty);
+  c.source = fmt::format("the median of {} {} ceiling run(s) ({}), min {:.0f}, max {:.0f}, spread {:.1f}%",
+                         best_iops.n, best, ceiling_config, best_iops.min, best_iops.max, best_iops.spread * 100);
+  if (busy_median <= lim.busy_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("their median busy {:.2f} (<= {:.2f}): they waited on the device", busy_median,
+                             lim.busy_device);
+  } else if (empty_median >= lim.empty_device) {
+    c.confirmed = true;
+    c.evidence = fmt::format("{:.0f}% of their kernel polls found nothing (median, >= {:.0f}%): they waited on the "
+                             "device",
+                             empty_median * 100, lim.empty_device * 100);
+  } else {
+    c.evidence = fmt::format("their median busy {:.2f}{}, so the device may serve more", busy_median,
+                             empty_median >= 0 ? fmt::format(" with {:.0f}% empty kernel polls", empty_median * 100)
+                                               : std::string());
+  }
+  for (const auto& p : paths)
+    if (p.iops.median > c.iops) {
+      c.confirmed = false;
+      c.evidence += fmt::format("; {}'s median IOPS {:.0f} exceeds it, so it is only a lower bound", p.path,
+                                p.iops.median);
+      break;
+    }
   return c;
 }
 
@@ -366,10 +536,18 @@ double run_empty_share(const RunFacts& f) {
   return f.uq_empty_share >= 0 ? f.uq_empty_share : f.has_probes ? f.useless : -1;
 }
 
-// spins: the path marked its kernel polls for the instruction counter,
-// which only a path that first checks the mapped CQ in user space does.
-BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins) {
-  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share, spins};
+// Whether a path may wait by spinning in user space, from its run's
+// traits: the trait itself when the run records it (user_space_wait), else
+// a polled run on a user queue, whose CQ is mapped into the process and
+// can be watched from user space.
+bool waits_in_user_space(const json& run, const std::string& engine, bool poll) {
+  if (run.contains("user_space_wait") && run["user_space_wait"].is_boolean()) return run["user_space_wait"].get<bool>();
+  return poll && engine == "uq";
+}
+
+BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins,
+                       double in_flight, double depth) {
+  return BoundInput{poll, busy, iops, c.iops, c.confirmed, empty_share, spins, in_flight, depth};
 }
 
 }  // namespace
@@ -386,6 +564,19 @@ std::string metric_keys() {
   std::string s;
   for (const auto& m : metrics) s += (s.empty() ? "" : ", ") + std::string(m.key);
   return s;
+}
+
+std::span<const double> PathAggregate::round_values(std::string_view key) const {
+  auto it = rounds_of.find(key);
+  return it == rounds_of.end() ? std::span<const double>() : std::span<const double>(it->second);
+}
+
+std::string ReportData::partial_line() const {
+  if (!partial) return "";
+  std::string missing;
+  for (const auto& [path, round] : not_run) missing += fmt::format("{}{} round {}", missing.empty() ? "" : ", ", path, round);
+  return fmt::format("PARTIAL REPORT: the run was stopped before it finished; {} run(s) did not run{}{}.", not_run.size(),
+                     missing.empty() ? "" : ": ", missing);
 }
 
 const PathAggregate* ReportData::find(const std::string& path) const {
@@ -414,10 +605,32 @@ Result<int> readable_version(const json& doc, const std::string& name) {
     std::string supported;
     for (int v : readable_schema_versions) supported += (supported.empty() ? "" : ", ") + std::to_string(v);
     return usage_error(fmt::format("{}: report schema version {} is not supported; this nvme-qbench {} reads "
-                                   "schema version {}",
-                                   name, version, QB_VERSION, supported));
+                                   "schema version{} {}",
+                                   name, version, QB_VERSION, std::size(readable_schema_versions) > 1 ? "s" : "",
+                                   supported));
   }
   return version;
+}
+
+// Version 2's host settings that shape figures; "" when not recorded.
+void read_host_settings(const json& env, ReportData& d) {
+  d.clocksource = Reader::opt_str(env, "clocksource");
+  if (env.contains("cpu_governor"))
+    d.cpu_governor = env["cpu_governor"].is_string() ? env["cpu_governor"].get<std::string>() : "none (no cpufreq)";
+  if (env.contains("mitigations") && env["mitigations"].is_object()) {
+    for (const auto& [k, v] : env["mitigations"].items())
+      d.mitigations += fmt::format("{}{}: {}", d.mitigations.empty() ? "" : "; ", k,
+                                   v.is_string() ? v.get<std::string>() : v.dump());
+    if (d.mitigations.empty()) d.mitigations = "none listed";
+  }
+  if (env.contains("nvme_irq_affinity") && env["nvme_irq_affinity"].is_array()) {
+    for (const auto& i : env["nvme_irq_affinity"])
+      d.irq_affinity += fmt::format("{}{} (irq {}): CPUs {}", d.irq_affinity.empty() ? "" : "; ",
+                                    Reader::opt_str(i, "name", "?"), Reader::opt_str(i, "irq", "?"),
+                                    i.contains("cpus") && i["cpus"].is_string() ? i["cpus"].get<std::string>()
+                                                                                 : i.value("cpus", json()).dump());
+    if (d.irq_affinity.empty()) d.irq_affinity = "no NVMe interrupts";
+  }
 }
 
 // The command, the tool and the machine it ran on.
@@ -438,6 +651,7 @@ void read_context(Reader& rd, const json& doc, ReportData& d) {
   d.machine = Reader::opt_str(env, "machine");
   d.cpu_model = Reader::opt_str(env, "cpu_model");
   d.cpus_online = static_cast<unsigned>(Reader::opt_num(env, "cpus_online", 0));
+  read_host_settings(env, d);
   if (env.contains("nvme_module_parameters") && env["nvme_module_parameters"].is_object())
     for (const char* k : {"poll_queues", "write_queues", "io_queue_depth", "use_threaded_interrupts"})
       if (env["nvme_module_parameters"].contains(k))
@@ -486,7 +700,21 @@ void read_workload(Reader& rd, const json& doc, ReportData& d) {
     d.baseline = rd.str(doc["comparison"], "baseline", "comparison");
     d.rounds = static_cast<unsigned>(rd.num(doc["comparison"], "rounds", "comparison"));
   }
-  d.exit_code = static_cast<int>(rd.num(rd.obj(doc, "status", ""), "exit_code", "status"));
+  const json& status = rd.obj(doc, "status", "");
+  d.exit_code = static_cast<int>(rd.num(status, "exit_code", "status"));
+  if (rd.version >= 2) {
+    d.partial = rd.flag(status, "partial", "status");
+    const json& not_run = rd.arr(status, "not_run", "status");
+    for (size_t i = 0; i < not_run.size(); i++) {
+      std::string where = fmt::format("status.not_run[{}]", i);
+      std::string path = rd.str(not_run[i], "path", where);
+      d.not_run.emplace_back(path, static_cast<unsigned>(rd.num(not_run[i], "round", where)));
+    }
+    d.hw_counters_note = Reader::opt_str(doc, "hw_counters_note");
+    d.run_order_recorded = true;
+  }
+  d.cpu_clock = rd.version >= 2 ? "the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID)"
+                                : "getrusage RUSAGE_THREAD user + system time, tick-sampled";
 }
 
 // The measured runs, in run order and grouped by path in the order paths
@@ -502,6 +730,7 @@ struct Runs {
   std::map<std::string, std::vector<RunFacts>> by_path;
   std::map<std::string, bool> poll;
   std::map<std::string, std::string> engine;
+  std::map<std::string, bool> spins;  // may wait by spinning in user space
 };
 
 Runs read_runs(Reader& rd, const json& runs) {
@@ -511,6 +740,7 @@ Runs read_runs(Reader& rd, const json& runs) {
     std::string path = rd.str(runs[i], "path", where);
     out.poll[path] = rd.flag(runs[i], "poll", where);
     out.engine[path] = Reader::opt_str(runs[i], "engine");
+    out.spins[path] = waits_in_user_space(runs[i], out.engine[path], out.poll[path]);
     if (!out.by_path.count(path)) out.order.push_back(path);
     out.by_path[path].push_back(read_run(rd, runs[i], where));
     out.in_order.push_back(
@@ -550,18 +780,22 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
     d.paths.back().engine = runs.engine[p];
   }
   const BoundLimits lim;
-  d.ceiling = find_ceiling(std::move(candidates), ceiling_config, lim);
+  d.ceiling = find_ceiling(std::move(candidates), ceiling_config, d.paths, lim);
   for (auto& p : d.paths) {
     BoundVerdict v = classify_bound(
-        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, p.empty_polls_separated), lim);
+        bound_input(p.poll, p.cpu_busy.median, p.iops.median, empty_share_of(p), d.ceiling, runs.spins[p.path],
+                    p.in_flight.n ? p.in_flight.median : -1, p.depth),
+        lim);
     p.bound = v.bound;
     p.bound_reason = v.reason;
   }
   for (const auto& r : runs.in_order) {
     double share = run_empty_share(r.facts);
-    d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.iops, r.facts.busy, share,
+    d.run_bounds.push_back(RunBound{r.path, r.round, r.facts.order, r.facts.iops, r.facts.busy, share,
+                                    r.facts.in_flight,
                                     classify_bound(bound_input(runs.poll[r.path], r.facts.busy, r.facts.iops, share,
-                                                               d.ceiling, r.facts.empty_kinsn >= 0),
+                                                               d.ceiling, runs.spins[r.path], r.facts.in_flight,
+                                                               r.facts.depth),
                                                    lim)});
   }
   if (const PathAggregate* base = d.find(d.baseline); base && base->iops.median > 0)
@@ -574,6 +808,7 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
   auto version = readable_version(doc, name);
   if (!version) return version.error();
   Reader rd(name);
+  rd.version = *version;
   ReportData d;
   d.file = name;
   d.schema_version = *version;

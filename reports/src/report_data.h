@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bound.h"
@@ -33,10 +34,16 @@ struct PathAggregate {
   bool poll = false;
   unsigned rounds = 0;
   Summary iops, bw_bytes_s;
+  // Latency. With histograms (schema version 2) a percentile's median is
+  // that percentile of every round's I/Os pooled (the rounds' histograms
+  // merged), its min and max the rounds' own; without (version 1) it is
+  // the median of the rounds' percentiles.
   Summary lat_min_ns, lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p99_9_ns, lat_p99_99_ns, lat_max_ns;
+  bool lat_merged = false;
+  Summary stamp_error_ns;  // bound on a latency's error from batching; n == 0: unknown
   Summary ios_per_submit, ios_per_reap;
   Summary usr_ns_per_io, sys_ns_per_io, cpu_ns_per_io;
-  Summary cpu_busy;          // CPU seconds (usr+sys) / elapsed seconds / threads
+  Summary cpu_busy;          // CPU seconds / elapsed seconds / threads (thread CPU clock, or usr+sys in v1)
   Summary empty_reap_ratio;  // reap calls that found nothing / reap calls
   // From run.probes (nvme-qbench --probes); absent when not measured.
   bool probes = false;
@@ -61,22 +68,40 @@ struct PathAggregate {
   Summary empty_poll_cpu_ns_per_io;  // CPU time in marked empty polls, by their share of instructions
   // --probes: calls per I/O of each available counted kernel function, over rounds.
   std::map<std::string, Summary> function_calls_per_io;
+  // Schema version 2; n == 0 when not measured (or a version-1 report).
+  Summary enters_per_io;  // io_uring_enter calls per I/O
+  Summary irq_ns_per_io;  // the pinned CPU's irq + softirq time per I/O
+  // Hardware counters (perf_event_open), when every run has them.
+  bool hw_counters = false;
+  std::string hw_scope;  // cpu or thread
+  Summary cycles_per_io, hw_insn_per_io, hw_kinsn_per_io;
+  // Little's law: IOPS x mean latency, the I/Os in flight on average, and
+  // the depth the path was given (iodepth x threads).
+  Summary in_flight;
+  double depth = 0;
+  // Each metric's value in every round (by metric key), for the diff's test.
+  std::map<std::string, std::vector<double>, std::less<>> rounds_of;
+  std::span<const double> round_values(std::string_view key) const;
 };
 
 // One run of the report, as the bound table shows it.
 struct RunBound {
   std::string path;
   unsigned round = 0;
+  unsigned order = 0;  // place in its round, from 1; 0: not recorded (version 1)
   double iops = 0, busy = 0, empty_poll_share = -1;
+  double in_flight = -1;  // IOPS x mean latency; -1 unknown
   BoundVerdict verdict;
 };
 
-// The emulated device's ceiling: the highest IOPS of any run in the report,
-// measured path or ceiling run (compare --ceiling).
+// The device's ceiling: the median IOPS of the ceiling runs (compare
+// --ceiling) of the ceiling path whose median is highest, with their
+// spread; not measured (iops 0) without ceiling runs.
 struct CeilingInfo {
-  double iops = 0;  // 0: no I/O at all
-  std::string source;  // which run set it
-  bool confirmed = false;  // that run was device-bound by busy or empty polls
+  double iops = 0;  // 0: not measured
+  Summary runs;     // that path's ceiling runs' IOPS: median, min, max, spread
+  std::string source;  // which runs set it
+  bool confirmed = false;  // those runs were device-bound by busy or empty polls
   std::string evidence;
   std::string ceiling_runs;  // the ceiling runs' settings ("iodepth 256, batches 64/64"); empty without
   struct Candidate {
@@ -112,6 +137,14 @@ struct ReportData {
   std::string baseline;  // empty for a run report
   unsigned rounds = 1;
   int exit_code = 0;
+  // Version 2: a report cut short (Ctrl-C) and the runs it lacks.
+  bool partial = false;
+  std::vector<std::pair<std::string, unsigned>> not_run;  // path, round
+  std::string partial_line() const;  // "PARTIAL REPORT: ..."; empty when complete
+  // Version 2: the host settings that shape figures ("" when not recorded).
+  std::string clocksource, cpu_governor, mitigations, irq_affinity, hw_counters_note;
+  bool run_order_recorded = false;  // runs carry order_in_round
+  std::string cpu_clock;            // what busy time was read from
   std::vector<PathAggregate> paths;  // in the order the report lists them
   std::vector<RunBound> run_bounds;  // every run, in run order
   CeilingInfo ceiling;

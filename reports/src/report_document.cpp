@@ -54,6 +54,23 @@ std::string command_line(const std::vector<std::string>& argv) {
 
 std::string ratio(double num, double den) { return den > 0 ? fmt::format("{:.3f}x", num / den) : "-"; }
 
+bool any_hw_counters(const ReportData& r) {
+  for (const auto& p : r.paths)
+    if (p.hw_counters) return true;
+  return false;
+}
+
+std::string hw_counters_line(const ReportData& r) {
+  if (any_hw_counters(r)) {
+    std::string scope;
+    for (const auto& p : r.paths)
+      if (p.hw_counters) scope = p.hw_scope;
+    return fmt::format("cycles and instructions per I/O, user and kernel apart (perf_event_open, scope {})", scope);
+  }
+  if (r.schema_version < 2) return "n/a (schema version 1)";
+  return r.hw_counters_note.empty() ? "n/a (none recorded)" : "n/a (" + r.hw_counters_note + ")";
+}
+
 Section setup_section(const ReportData& r) {
   Section s{2, "Setup", {}};
   s.blocks.push_back(code({"$ " + command_line(r.argv)}));
@@ -83,6 +100,14 @@ Section setup_section(const ReportData& r) {
       {"workload", r.runtime_s > 0 ? fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)
                                    : fmt::format("{}, {} I/Os per run", r.workload_line(), r.ios)},
       {"rounds", rounds},
+      {"run order", r.run_order_recorded ? "shuffled within each round from the seed (order_in_round)"
+                                         : "n/a (schema version 1: the same order every round)"},
+      {"CPU time", r.cpu_clock},
+      {"clock", r.clocksource.empty() ? "n/a" : r.clocksource},
+      {"governor", r.cpu_governor.empty() ? "n/a" : r.cpu_governor},
+      {"mitigations", r.mitigations.empty() ? "n/a" : r.mitigations},
+      {"nvme irqs", r.irq_affinity.empty() ? "n/a" : r.irq_affinity},
+      {"hw counters", hw_counters_line(r)},
   }));
   if (!r.device_note.empty()) s.blocks.push_back(text({"Note: " + r.device_note + "."}));
   return s;
@@ -101,9 +126,13 @@ Section summary_section(const ReportData& r) {
                       format_metric(bw, p.bw_bytes_s.median), format_metric(p50, p.lat_p50_ns.median),
                       format_metric(p99, p.lat_p99_ns.median), format_metric(cpu, p.cpu_ns_per_io.median),
                       p.ratio_to_baseline > 0 ? fmt::format("{:.3f}x", p.ratio_to_baseline) : "-"});
+  bool merged = !r.paths.empty() && r.paths.front().lat_merged;
   s.blocks.push_back(text({fmt::format(
-      "Medians over {} round(s). Spread is (max - min) / median of IOPS over the rounds. {}",
+      "Medians over {} round(s). Spread is (max - min) / median of IOPS over the rounds. Latency percentiles are "
+      "{}. {}",
       r.paths.empty() ? 0 : r.paths.front().rounds,
+      merged ? "those of every round's I/Os pooled (the rounds' histograms merged)"
+             : "the median of the rounds' percentiles (schema version 1 has no histograms)",
       r.baseline.empty() ? "A run report has no baseline."
                          : fmt::format("vs base is median IOPS over {}'s.", r.baseline))}));
   s.blocks.push_back(table(std::move(t)));
@@ -135,6 +164,12 @@ Section path_section(const ReportData& r, const PathAggregate& p) {
                       format_percent(v.spread)});
   }
   s.blocks.push_back(table(std::move(t)));
+  if (r.schema_version < 2)
+    s.blocks.push_back(text({"io_uring_enter calls per I/O, irq time per I/O, the latency stamping error and "
+                             "hardware counters: n/a (schema version 1)."}));
+  else if (!p.hw_counters)
+    s.blocks.push_back(text({"Hardware counters: n/a" +
+                             (r.hw_counters_note.empty() ? std::string(".") : " (" + r.hw_counters_note + ").")}));
   if (!p.probes) {
     s.blocks.push_back(text({"Useless-poll ratio, block-layer calls per I/O, top kernel symbols: not measured "
                              "(run with --probes)."}));
@@ -164,20 +199,24 @@ Section path_section(const ReportData& r, const PathAggregate& p) {
 
 std::string share_or_dash(double share) { return share >= 0 ? format_percent(share) : "-"; }
 
+// I/Os in flight by Little's law over the depth given: "99.8/128".
+std::string in_flight(double l, double depth) {
+  return l >= 0 && depth > 0 ? fmt::format("{:.1f}/{:.0f}", l, depth) : "-";
+}
+
 std::string of_ceiling(const ReportData& r, double iops) {
   return r.ceiling.iops > 0 ? fmt::format("{:.0f}%", iops / r.ceiling.iops * 100) : "-";
 }
 
 Section bound_section(const ReportData& r) {
-  Section s{2, "Device ceiling; CPU-bound or device-bound", {}};
+  Section s{2, "Device ceiling; CPU-bound, device-bound or latency-bound", {}};
   const MetricDef& iops = *find_metric("iops");
   if (r.ceiling.iops > 0)
-    s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, the highest of any run, set by {}; {} ({}).",
-                                         format_si(r.ceiling.iops),
+    s.blocks.push_back(text({fmt::format("Ceiling: {} IOPS, {}; {} ({}).", format_si(r.ceiling.iops),
                                          r.ceiling.source, r.ceiling.confirmed ? "confirmed" : "a lower bound",
                                          r.ceiling.evidence)}));
   else
-    s.blocks.push_back(text({"Ceiling: not measured (no I/O)."}));
+    s.blocks.push_back(text({"Ceiling: unknown, " + r.ceiling.evidence + "."}));
   Table c{{"ceiling run", "IOPS", "busy", "empty polls"}, {}};
   for (const auto& k : r.ceiling.candidates)
     if (k.ceiling_run)
@@ -189,32 +228,36 @@ Section bound_section(const ReportData& r) {
     s.blocks.push_back(table(std::move(c)));
   }
   s.blocks.push_back(text({"Rule: " + bound_rule()}));
-  Table t{{"path", "IOPS", "of ceil", "busy", "empty polls", "verdict"}, {}};
+  Table t{{"path", "IOPS", "of ceil", "busy", "in flight", "empty polls", "verdict"}, {}};
   for (const auto& p : r.paths) {
     double share = p.uq_empty_poll_share.n ? p.uq_empty_poll_share.median
                    : p.probes && p.useless_poll_ratio.n ? p.useless_poll_ratio.median
                                                          : -1;
     t.rows.push_back({p.path, format_metric(iops, p.iops.median), of_ceiling(r, p.iops.median),
-                      fmt::format("{:.2f}", p.cpu_busy.median), share_or_dash(share), bound_name(p.bound)});
+                      fmt::format("{:.2f}", p.cpu_busy.median),
+                      in_flight(p.in_flight.n ? p.in_flight.median : -1, p.depth), share_or_dash(share),
+                      bound_name(p.bound)});
   }
   s.blocks.push_back(text({"Per path (medians over rounds):"}));
   s.blocks.push_back(table(std::move(t)));
   std::vector<std::string> why;
   for (const auto& p : r.paths) why.push_back(fmt::format("{}: {} ({}).", p.path, bound_name(p.bound), p.bound_reason));
   s.blocks.push_back(text(std::move(why)));
-  Table runs{{"run", "IOPS", "of ceil", "busy", "empty polls", "verdict"}, {}};
+  Table runs{{"run", "IOPS", "of ceil", "busy", "in flight", "empty polls", "verdict"}, {}};
   for (const auto& b : r.run_bounds)
-    runs.rows.push_back({fmt::format("{} #{}", b.path, b.round), format_metric(iops, b.iops), of_ceiling(r, b.iops),
-                         fmt::format("{:.2f}", b.busy), share_or_dash(b.empty_poll_share), bound_name(b.verdict.bound)});
-  s.blocks.push_back(text({"Per run:"}));
+    runs.rows.push_back({b.order ? fmt::format("{} #{}.{}", b.path, b.round, b.order) : fmt::format("{} #{}", b.path, b.round),
+                         format_metric(iops, b.iops), of_ceiling(r, b.iops), fmt::format("{:.2f}", b.busy),
+                         in_flight(b.in_flight, r.find(b.path) ? r.find(b.path)->depth : 0),
+                         share_or_dash(b.empty_poll_share), bound_name(b.verdict.bound)});
+  s.blocks.push_back(text({r.run_order_recorded ? "Per run (round.place in the round):" : "Per run:"}));
   s.blocks.push_back(table(std::move(runs)));
   return s;
 }
 
 Section cpu_section(const ReportData& r) {
   Section s{2, "Busy CPU per I/O", {}};
-  s.blocks.push_back(text({"CPU is the I/O thread's user + system time over the measured window (getrusage "
-                           "RUSAGE_THREAD), in the guest; I/Os per busy CPU second is the efficiency figure. Empty "
+  s.blocks.push_back(text({"CPU is the I/O thread's CPU time over the measured window (" + r.cpu_clock +
+                           "); I/Os per busy CPU second is its inverse. Empty "
                            "polls: the user queue's kernel counters (polls that found nothing); for paths that mark "
                            "their polls (uq-poll-check), the CPU time in empty polls is estimated by their share of "
                            "the window's instructions (needs the instruction counts)."}));
@@ -225,6 +268,25 @@ Section cpu_section(const ReportData& r) {
                       p.uq_empty_poll_share.n ? format_percent(p.uq_empty_poll_share.median) : "-",
                       p.empty_poll_cpu_ns_per_io.n ? fmt::format("{:.0f}", p.empty_poll_cpu_ns_per_io.median) : "-"});
   s.blocks.push_back(table(std::move(t)));
+  if (!any_hw_counters(r))
+    s.blocks.push_back(text({"I/Os per busy CPU second is shown, not a target, without hardware counters: under "
+                             "TCG the guest's busy time includes the vCPU waiting inside every doorbell write "
+                             "(nvme_write_sq_db took 38-61% of every path's profile samples in the example "
+                             "report), most likely on QEMU's global lock while the emulated controller runs, and "
+                             "uq-poll-check's busy time includes its spinning on the mapped CQ while it waits. "
+                             "Compare instruction counts instead; where runs carry hardware counters, cycles per "
+                             "I/O."}));
+  Table k{{"path", "irq ns/IO", "enters/IO", "cycles/IO", "hw insn/IO", "hw kernel/IO"}, {}};
+  auto or_na = [](const Summary& v, const char* f) { return v.n ? fmt::format(fmt::runtime(f), v.median) : "n/a"; };
+  for (const auto& p : r.paths)
+    k.rows.push_back({p.path, or_na(p.irq_ns_per_io, "{:.0f}"), or_na(p.enters_per_io, "{:.3f}"),
+                      or_na(p.cycles_per_io, "{:.0f}"), or_na(p.hw_insn_per_io, "{:.0f}"),
+                      or_na(p.hw_kinsn_per_io, "{:.0f}")});
+  s.blocks.push_back(text({"Interrupt time is the irq and softirq time of the thread's CPU (/proc/stat), which a "
+                           "path costs even while its thread sleeps; enters counts io_uring_enter calls, kernel "
+                           "polls included; cycles and instructions come from the hardware counters "
+                           "(perf_event_open). n/a: none recorded, or a version-1 report."}));
+  s.blocks.push_back(table(std::move(k)));
   return s;
 }
 
@@ -296,6 +358,7 @@ Section notes_section(const ReportData& r) {
     notes.push_back("Emulated controller: only ratios inside this report mean anything; absolute figures "
                     "swing between boots.");
   if (r.exit_code != 0) notes.push_back(fmt::format("The run exited {}: it saw I/O errors.", r.exit_code));
+  if (r.partial) notes.push_back(r.partial_line());
   if (notes.empty()) notes.push_back("None.");
   s.blocks.push_back(text(std::move(notes)));
   return s;
@@ -325,9 +388,11 @@ std::string format_metric(const MetricDef& m, double raw) {
 Document build_document(const std::vector<ReportData>& reports) {
   Document d;
   for (const auto& r : reports) {
-    d.sections.push_back(Section{1, fmt::format("nvme-qbench {} on {}, {}", r.command, r.kernel_release,
-                                                r.created_at),
-                                 {text({fmt::format("Report {} (schema version {}).", r.file, r.schema_version)})}});
+    std::vector<std::string> head{fmt::format("Report {} (schema version {}).", r.file, r.schema_version)};
+    if (r.partial) head.insert(head.begin(), r.partial_line());
+    d.sections.push_back(Section{1, fmt::format("nvme-qbench {}{} on {}, {}", r.command, r.partial ? " (PARTIAL)" : "",
+                                                r.kernel_release, r.created_at),
+                                 {text(std::move(head))}});
     d.sections.push_back(setup_section(r));
     d.sections.push_back(summary_section(r));
     if (const PathAggregate* base = r.find(r.baseline)) d.sections.push_back(ratio_section(r, *base));

@@ -1,4 +1,4 @@
-// The report document (reports/schema/nvme-qbench-report.v1.schema.json,
+// The report document (reports/schema/nvme-qbench-report.v2.schema.json,
 // documented in reports/schema/README.md) as types: the version written
 // and the versions read, the objects both the writer (bench/app) and the
 // readers here map through nlohmann's to_json/from_json, and writing a
@@ -32,7 +32,7 @@ namespace qb {
 
 inline constexpr int report_schema_version = 1;
 // Versions this build reads; any other is rejected with a message naming it.
-inline constexpr int readable_schema_versions[] = {1};
+inline constexpr int readable_schema_versions[] = {1, 2};
 
 // A summary over rounds: {median, min, max, spread, n}.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Summary, median, min, max, spread, n)

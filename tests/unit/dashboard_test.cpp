@@ -150,5 +150,30 @@ TEST(Dashboard, EmptyFolderIsAUsageError) {
   EXPECT_EQ(set.error().kind, ErrorKind::usage);
 }
 
+// Version 1 and version 2 reports side by side; a partial one is marked.
+TEST(Dashboard, ReadsBothSchemaVersionsAndMarksAPartialReport) {
+  fs::path dir = fs::path(QB_TEST_DIR) / ("qb-dash-v2-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "v1.json") << test::lab_report_json().dump();
+  json v2 = test::lab_report_v2_json();
+  v2["created_at"] = "2026-11-25T00:00:00Z";
+  v2["status"]["partial"] = true;
+  v2["status"]["not_run"] = json::array({json{{"path", "ng-poll"}, {"round", 2}}});
+  std::ofstream(dir / "v2.json") << v2.dump();
+  auto set = collect_reports(dir.string());
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_TRUE(set->skipped.empty());
+  ASSERT_EQ(set->reports.size(), 2u);
+  EXPECT_EQ(set->reports[0].schema_version, 1);
+  EXPECT_EQ(set->reports[1].schema_version, 2);
+  auto page = render_dashboard(*set, "");
+  fs::remove_all(dir);
+  if (!page.ok() && page.error().message.find(chart_js_package) != std::string::npos)
+    GTEST_SKIP() << page.error().message;
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_NE(page->find("1 (partial)"), std::string::npos);
+  EXPECT_NE(page->find("v2.json: PARTIAL REPORT"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qb

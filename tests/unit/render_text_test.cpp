@@ -70,18 +70,24 @@ TEST(RenderText, ShowsProbesWhenPresent) {
   EXPECT_NE(out.find("nvme_queue_rqs"), std::string::npos);
   // A polled path whose polls were mostly empty waited, but far below the
   // ceiling it did not wait on the device's limit.
-  EXPECT_TRUE(std::regex_search(out, std::regex("block-poll +[0-9.]+K +[0-9]+% +0\\.99 +70\\.0% +cannot tell")))
+  EXPECT_TRUE(std::regex_search(out, std::regex("block-poll +[0-9.]+K +- +0\\.99 +[0-9.]+/128 +70\\.0% +cannot tell")))
       << out;
   EXPECT_NE(out.find("block-poll: cannot tell (70% of kernel polls found nothing"), std::string::npos);
 }
 
 TEST(RenderText, RejectsOtherSchemaVersionsNamingThem) {
   json doc = test::lab_report_json();
-  doc["schema_version"] = 2;
+  doc["schema_version"] = 3;
   auto r = report_from_json(doc, "new.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("schema version 2 is not supported"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("reads schema version 1"), std::string::npos);
+  EXPECT_NE(r.error().message.find("schema version 3 is not supported"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("reads schema versions 1, 2"), std::string::npos) << r.error().message;
+  // A version-1 document that claims version 2 lacks what version 2 requires: refused, the field named.
+  doc["schema_version"] = 2;
+  r = report_from_json(doc, "claims-2.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("field status.partial is missing"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("schema version 2"), std::string::npos) << r.error().message;
   doc.erase("schema_version");
   EXPECT_FALSE(report_from_json(doc, "x.json").ok());
 }

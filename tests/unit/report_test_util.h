@@ -20,6 +20,12 @@ inline nlohmann::json lab_report_json() {
   return nlohmann::json::parse(in);
 }
 
+// The same report in the version-2 layout (data/make_v2.py).
+inline nlohmann::json lab_report_v2_json() {
+  std::ifstream in(std::string(QB_DATA_DIR) + "/lab-compare-v2.json");
+  return nlohmann::json::parse(in);
+}
+
 inline std::string data_file(const std::string& name) { return std::string(QB_DATA_DIR) + "/" + name; }
 
 inline std::string read_text(const std::string& path) {
@@ -42,12 +48,13 @@ inline void scale_path_iops(nlohmann::json& doc, const std::string& path, double
     }
 }
 
-// Validates a report against the schema (python3 validator): 0 valid,
-// 1 invalid.
+// Validates a report against the schema of its version (python3
+// validator): 0 valid, 1 invalid.
 inline int validate_report(const nlohmann::json& j) {
   std::string path = std::string(QB_TEST_DIR) + "/qb-report-" + std::to_string(getpid()) + ".json";
   EXPECT_TRUE(write_report(path, j).ok());
-  int rc = run_status(std::string("python3 ") + QB_VALIDATOR + " " + QB_SCHEMA + " " + path + " >/dev/null");
+  const char* schema = j.value("schema_version", 1) == 2 ? QB_SCHEMA_V2 : QB_SCHEMA;
+  int rc = run_status(std::string("python3 ") + QB_VALIDATOR + " " + schema + " " + path + " >/dev/null");
   unlink(path.c_str());
   return rc;
 }
