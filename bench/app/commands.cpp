@@ -62,6 +62,7 @@ Result<std::vector<RunSpec>> plan_runs(const std::vector<const PathInfo*>& paths
                                        const DeviceInfo& dev, const WorkloadOptions& w) {
   std::vector<RunSpec> specs;
   for (const PathInfo* p : paths) {
+    if (auto m = check_buffer_memory(w, *p, buffer_memory_limit()); !m) return m.error();
     auto node = resolve_node(*p, dev, p->user_queue ? o.uq_device : o.ng_device);
     if (!node) return node.error();
     auto ns_node = resolve_namespace_node(*p, dev, *node, o.ng_device, w.threads);

@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -371,8 +373,13 @@ void Worker::run() {
   size_t align = std::max<size_t>(4096, s.device.lba_size);
   size_t len = static_cast<size_t>(sh.depth.iodepth) * w.bs;
   char* buffers = static_cast<char*>(std::aligned_alloc(align, (len + align - 1) / align * align));
+  // Without buffers the run fails here, and the engine is never set up.
+  if (!buffers)
+    sh.fail(runtime_error(fmt::format("{}: thread {}: cannot allocate {} bytes of I/O buffers (--iodepth {} x "
+                                      "--bs {}): {}; use a smaller --iodepth or --bs", s.path->name, t, len,
+                                      sh.depth.iodepth, w.bs, strerror(errno)), errno));
   // Non-verify writes carry a fixed non-zero pattern, set up once here.
-  for (size_t i = 0; i < len; i += 8) {
+  for (size_t i = 0; buffers && i < len; i += 8) {
     uint64_t v = mix64(i ^ w.seed);
     memcpy(buffers + i, &v, 8);
   }
@@ -614,6 +621,36 @@ void sum_threads(PathResult& res, bool verify) {
 }  // namespace
 
 void request_stop() { g_stop.store(true); }
+bool stop_requested() { return g_stop.load(); }
+void clear_stop() { g_stop.store(false); }
+
+uint64_t buffer_memory_limit() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2 : UINT64_MAX;
+}
+
+namespace {
+std::string bytes_iec(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(b);
+  unsigned u = 0;
+  while (v >= 1024 && u + 1 < std::size(units)) v /= 1024, u++;
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+}  // namespace
+
+Result<void> check_buffer_memory(const WorkloadOptions& w, const PathInfo& p, uint64_t limit_bytes) {
+  unsigned depth = effective_depth(w, p).iodepth;
+  uint64_t per_slot = static_cast<uint64_t>(w.bs) * w.threads;
+  uint64_t need = per_slot * depth;
+  if (need <= limit_bytes) return Ok{};
+  uint64_t fits = limit_bytes / per_slot;
+  std::string what = fmt::format("{}: --iodepth {} x --bs {} x --threads {} needs {} of I/O buffers, more than "
+                                 "half of this machine's memory ({})", p.name, depth, w.bs, w.threads,
+                                 bytes_iec(need), bytes_iec(limit_bytes));
+  if (fits == 0) return usage_error(what + "; use fewer --threads or a smaller --bs");
+  return usage_error(fmt::format("{}; use --iodepth {} or less at this --bs and --threads", what, fits));
+}
 
 EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p) {
   EffectiveDepth d{w.iodepth, w.submit_batch, w.complete_batch};
@@ -625,6 +662,7 @@ EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p) {
 
 Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   const WorkloadOptions& w = spec.workload;
+  if (auto m = check_buffer_memory(w, *spec.path, buffer_memory_limit()); !m) return m.error();
   auto ranges = split_range(w);
   if (!ranges) return ranges.error();
   Shared sh;
@@ -632,7 +670,8 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   sh.depth = effective_depth(w, *spec.path);
   sh.ranges = std::move(*ranges);
   sh.live = std::make_unique<LiveCounters[]>(w.threads);
-  g_stop.store(false);
+  // A stop requested before this run (Ctrl-C between two runs) stands:
+  // the workers see it at once and the run ends with nothing measured.
 
   PathResult res;
   res.path = std::string(spec.path->name);

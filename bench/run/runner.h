@@ -105,7 +105,18 @@ EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p);
 Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress);
 
 // SIGINT asks every running thread to stop; the partial result is kept and
-// marked interrupted.
+// marked interrupted. The request stays until clear_stop(): a run started
+// after it stops at once, so a Ctrl-C between two runs of a compare stops
+// the whole compare.
 void request_stop();
+bool stop_requested();
+void clear_stop();
+
+// I/O buffers take --iodepth x --bs bytes per thread (the path's effective
+// depth), allocated before the run; limit_bytes bounds them over all
+// threads. A usage error naming the options and the depth that fits.
+Result<void> check_buffer_memory(const WorkloadOptions& w, const PathInfo& p, uint64_t limit_bytes);
+// The bound run_path applies: half of this machine's physical memory.
+uint64_t buffer_memory_limit();
 
 }  // namespace qb

@@ -252,5 +252,56 @@ TEST(Runner, ShortReadsAreCountedAsErrors) {
   EXPECT_TRUE(r->errors[0].short_io);
 }
 
+// Issue 14, bug 5: a Ctrl-C that arrives between two runs stops the next
+// one at once, instead of being cleared as it starts.
+TEST(Runner, StopRequestedBeforeARunStopsIt) {
+  ScratchFile f(8 << 20);
+  request_stop();
+  auto r = run_path(spec_for(f.path(), "block-irq", io_count(RwMode::randread, 200000)), nullptr);
+  bool stopped = stop_requested();
+  clear_stop();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(stopped) << "the request outlives the run";
+  EXPECT_TRUE(r->interrupted);
+  EXPECT_EQ(r->ios, 0u);
+}
+
+// Issue 14, bug 7: I/O buffers of --iodepth x --bs per thread are bounded
+// before anything is allocated, with a message naming the limit and what
+// would fit; 64 TiB here, more than any machine this runs on.
+TEST(Runner, IoBuffersBeyondTheMachineAreAClearUsageError) {
+  ScratchFile f(off_t{4} << 30);  // sparse: room for blocks of 1 GiB
+  WorkloadOptions w = io_count(RwMode::randread, 100);
+  w.iodepth = 65535;
+  w.submit_batch = w.complete_batch = 1;
+  w.bs = 1u << 30;
+  RunSpec s = spec_for(f.path(), "block-irq", w);
+  auto r = run_path(s, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("--iodepth 65535"), std::string::npos) << m;
+  EXPECT_NE(m.find("--bs"), std::string::npos) << m;
+  EXPECT_NE(m.find("half of this machine's memory"), std::string::npos) << m;
+  EXPECT_NE(m.find("or less"), std::string::npos) << m;
+}
+
+TEST(Runner, BufferLimitNamesTheDepthThatFits) {
+  WorkloadOptions w;
+  w.iodepth = 64;
+  w.bs = 1 << 20;
+  w.threads = 2;
+  const PathInfo& p = *find_path("block-irq");
+  EXPECT_TRUE(check_buffer_memory(w, p, 128ull << 20).ok());
+  auto r = check_buffer_memory(w, p, 64ull << 20);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("use --iodepth 32 or less"), std::string::npos) << r.error().message;
+  w.threads = 200;
+  r = check_buffer_memory(w, p, 64ull << 20);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("fewer --threads or a smaller --bs"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(check_buffer_memory(w, *find_path("psync"), 256ull << 20).ok()) << "psync runs at depth 1";
+}
+
 }  // namespace
 }  // namespace qb
