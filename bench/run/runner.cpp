@@ -26,6 +26,23 @@ std::atomic<bool> g_stop{false};
 
 double tv_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
 
+// What a worker reads of itself at each edge of its window: rusage (the
+// usr/sys split, tick-sampled), the thread's CPU clock (exact) and the
+// engine's kernel entries.
+struct ThreadMeter {
+  rusage ru{};
+  uint64_t cpu_ns = 0;
+  uint64_t entries = 0;
+
+  void take(const Engine& eng) {
+    getrusage(RUSAGE_THREAD, &ru);
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+    entries = eng.kernel_entries();
+  }
+};
+
 // Written by one worker, read by the sampling thread: relaxed stores of
 // plain counters, no locks in the I/O loop.
 struct alignas(64) LiveCounters {
@@ -52,6 +69,7 @@ struct Shared {
   bool gated = false;
   std::atomic<uint64_t> measure_ns{UINT64_MAX};
   std::atomic<unsigned> loops_done{0};  // workers out of their measured loop
+  std::unique_ptr<std::atomic<int>[]> tids;  // each worker's thread id, set before it is ready
   std::mutex err_mu;  // guards first_error; taken only on the failure path
   std::optional<Error> first_error;
 
@@ -109,10 +127,11 @@ struct WorkerWindow {
   bool measuring = false;
   uint64_t start = 0;   // when measuring began
   uint64_t issued = 0;  // I/Os issued while measuring
-  rusage ru0{}, ru1{};
-  bool ru1_taken = false;
+  const Engine& eng;
+  ThreadMeter m0, m1;
+  bool m1_taken = false;
 
-  WorkerWindow(const Shared& sh, unsigned t, uint64_t run_start) {
+  WorkerWindow(const Shared& sh, unsigned t, uint64_t run_start, const Engine& e) : eng(e) {
     const WorkloadOptions& w = sh.spec->workload;
     timed = w.ios == 0;
     gated = sh.gated;
@@ -122,7 +141,7 @@ struct WorkerWindow {
     if (!timed) ios_target = w.ios / w.threads + (t < w.ios % w.threads ? 1 : 0);
     measuring = w.ramp_s <= 0;
     start = run_start;
-    if (measuring) getrusage(RUSAGE_THREAD, &ru0);
+    if (measuring) m0.take(eng);
   }
 
   void open_if_due(uint64_t now, const Shared& sh) {
@@ -132,7 +151,7 @@ struct WorkerWindow {
     measuring = true;
     start = now;
     end = open_at + runtime_ns;
-    getrusage(RUSAGE_THREAD, &ru0);
+    m0.take(eng);
   }
   bool over(uint64_t now) const { return timed ? now >= end : (measuring && issued >= ios_target); }
   // A timed window closes when issuing stops: completions after it are not
@@ -140,8 +159,8 @@ struct WorkerWindow {
   // could otherwise add seconds of spinning to a window of one).
   void issuing_stopped() {
     if (!timed || !measuring) return;
-    getrusage(RUSAGE_THREAD, &ru1);
-    ru1_taken = true;
+    m1.take(eng);
+    m1_taken = true;
   }
   // At most the I/Os left of a counted window.
   unsigned cap(unsigned n) const {
@@ -152,7 +171,7 @@ struct WorkerWindow {
     return measuring && submitted_at >= start && !(timed && done > end);
   }
   void close() {
-    if (!ru1_taken) getrusage(RUSAGE_THREAD, &ru1);
+    if (!m1_taken) m1.take(eng);
   }
 };
 
@@ -167,6 +186,23 @@ struct Slots {
   explicit Slots(unsigned depth) : free_tags(depth), nfree(depth), submitted_at(depth), offset(depth), write(depth) {
     for (unsigned i = 0; i < depth; i++) free_tags[i] = static_cast<uint16_t>(depth - 1 - i);
   }
+};
+
+// The bound on the error of each latency from stamping per batch rather
+// than per I/O. An I/O is stamped just before the call that submits its
+// batch (t0) and reaches the kernel before that call returns (t1); its
+// completion is stamped just after the reap that harvests it (done), and
+// was posted after the previous pass of the loop began (that pass's reap
+// took every completion then in the CQ). So a latency overstates the true
+// one by at least 0 and at most (t1 - t0) + (done - previous pass's
+// start); the bound is the largest of each over the window. It includes
+// any time the loop waited for a batch of completions: the first of a
+// batch waits for the last.
+struct StampBound {
+  uint64_t submit_ns = 0, harvest_ns = 0;
+  void submitted(uint64_t t0, uint64_t t1) { submit_ns = std::max(submit_ns, t1 - t0); }
+  void harvested(uint64_t after, uint64_t done) { harvest_ns = std::max(harvest_ns, done - after); }
+  uint64_t bound() const { return submit_ns + harvest_ns; }
 };
 
 struct LoopCounters {
@@ -203,12 +239,17 @@ class IoLoop {
         comps_(sh.depth.iodepth),
         slots_(sh.depth.iodepth),
         seq_(w_, t, sh.ranges[t]),
-        win_(sh, t, sh.start_ns.load(std::memory_order_acquire)),
+        win_(sh, t, sh.start_ns.load(std::memory_order_acquire), eng),
+        pass_start_(win_.start),
         last_done_(win_.start) {}
 
   Result<void> run() {
     for (;;) {
       uint64_t now = now_ns();
+      // Every pass reaps, and a reap takes every completion the CQ holds:
+      // a completion harvested in the next pass was posted after now.
+      prev_pass_start_ = pass_start_;
+      pass_start_ = now;
       win_.open_if_due(now, sh_);
       if (issuing_ && (g_stop.load(std::memory_order_relaxed) || sh_.failed.load(std::memory_order_relaxed) ||
                        win_.over(now))) {
@@ -247,13 +288,12 @@ class IoLoop {
   uint64_t issued() const { return seq_.index(); }
 
  private:
-  Result<void> submit(uint64_t now, unsigned n) {
+  Result<void> submit(uint64_t, unsigned n) {
     for (unsigned i = 0; i < n; i++) {
       uint16_t tag = slots_.free_tags[--slots_.nfree];
       IoOp op = seq_.next();
       char* buf = buffers_ + static_cast<size_t>(tag) * w_.bs;
       reqs_[i] = IoRequest{op.offset, buf, w_.bs, tag, op.write};
-      slots_.submitted_at[tag] = now;
       slots_.offset[tag] = op.offset;
       slots_.write[tag] = op.write;
       if (w_.verify && op.write) stamp_block(buf, w_.bs, op.offset, lba_size_, w_.seed);
@@ -263,7 +303,12 @@ class IoLoop {
     // Wait only once the queue is full, for a completion batch, as
     // t/io_uring does; polled rings reap in the same enter regardless.
     unsigned wait = (!s_.path->poll && slots_.nfree == 0) ? std::min(cbatch_, inflight_) : 0;
+    // Stamped once the batch is built, just before the call that hands it
+    // to the kernel: each I/O of it reaches the device within that call.
+    uint64_t t0 = now_ns();
+    for (unsigned i = 0; i < n; i++) slots_.submitted_at[reqs_[i].tag] = t0;
     int rc = eng_.submit(std::span<const IoRequest>(reqs_.data(), n), wait);
+    if (win_.measuring) stamps_.submitted(t0, now_ns());
     n_.submit_calls++;
     n_.submitted += n;
     if (rc < 0) {
@@ -275,6 +320,7 @@ class IoLoop {
 
   Result<void> complete(unsigned got) {
     uint64_t done = now_ns();
+    if (win_.measuring) stamps_.harvested(prev_pass_start_, done);
     last_done_ = done;
     n_.reaped += got;
     inflight_ -= got;
@@ -315,7 +361,10 @@ class IoLoop {
     out_.reap_calls = n_.reap_calls;
     out_.reaped = n_.reaped;
     out_.empty_reaps = n_.empty;
-    const rusage &ru0 = win_.ru0, &ru1 = win_.ru1;
+    const rusage &ru0 = win_.m0.ru, &ru1 = win_.m1.ru;
+    out_.cpu_ns = win_.m1.cpu_ns - win_.m0.cpu_ns;
+    out_.kernel_entries = win_.m1.entries - win_.m0.entries;
+    out_.stamp_error_ns = stamps_.bound();
     out_.utime_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
     out_.stime_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
     out_.vol_ctx_switches = static_cast<uint64_t>(ru1.ru_nvcsw - ru0.ru_nvcsw);
@@ -337,6 +386,8 @@ class IoLoop {
   IoSequence seq_;
   WorkerWindow win_;
   LoopCounters n_;
+  StampBound stamps_;
+  uint64_t pass_start_ = 0, prev_pass_start_ = 0;
   uint64_t last_done_;
   unsigned inflight_ = 0;
   bool issuing_ = true;
@@ -359,6 +410,7 @@ void Worker::run() {
   const WorkloadOptions& w = s.workload;
   out.thread = t;
   out.hist = std::make_unique<Histogram>();
+  sh.tids[t].store(static_cast<int>(gettid()));
   if (!w.cpus.empty()) {
     out.cpu = w.cpus[t % w.cpus.size()];
     cpu_set_t set;
@@ -596,6 +648,66 @@ class Control {
   LiveTotals prev_;
 };
 
+// The run's own measures over the window, outermost of its window hooks:
+// the irq and softirq time of the CPUs the threads are pinned to, and the
+// hardware counters. Counted per CPU when every thread is pinned, so that
+// interrupt work done on those CPUs while a thread sleeps is the path's
+// cost, as in the lab's instruction counts (which cover the whole guest
+// CPU); per thread otherwise (a thread that migrates would leave a CPU
+// counter behind), or when counting a CPU is not permitted.
+class RunMeters final : public WindowHooks {
+ public:
+  RunMeters(const Shared& sh, WindowHooks* next) : next_(next) {
+    const WorkloadOptions& w = sh.spec->workload;
+    for (unsigned t = 0; t < w.threads && !w.cpus.empty(); t++) {
+      int cpu = w.cpus[t % w.cpus.size()];
+      if (std::find(cpus_.begin(), cpus_.end(), cpu) == cpus_.end()) cpus_.push_back(cpu);
+    }
+    std::vector<int> tids;
+    for (unsigned t = 0; t < w.threads; t++) tids.push_back(sh.tids[t].load());
+    auto hw = cpus_.empty() ? HwCounterSet::open(HwScope::thread, tids) : HwCounterSet::open(HwScope::cpu, cpus_);
+    if (!hw && !cpus_.empty() && hw.error().kind == ErrorKind::usage) hw = HwCounterSet::open(HwScope::thread, tids);
+    if (hw) hw_ = std::move(*hw);
+    else note_ = hw.error().message;
+  }
+
+  void window_start() override {
+    if (!cpus_.empty()) irq0_ = read_cpu_irq_times(cpus_);
+    hw0_ = read_hw();
+    if (next_) next_->window_start();
+  }
+  void window_end() override {
+    if (next_) next_->window_end();
+    hw1_ = read_hw();
+    if (!cpus_.empty()) irq1_ = read_cpu_irq_times(cpus_);
+  }
+
+  void fill(PathResult& res) const {
+    if (irq0_ && irq1_)
+      res.cpu_irq = CpuIrqTimes{irq1_->irq_ns - irq0_->irq_ns, irq1_->softirq_ns - irq0_->softirq_ns};
+    res.hw_note = note_;
+    if (hw_) res.hw_scope = hw_->scope();
+    if (hw0_ && hw1_) res.hw = *hw1_ - *hw0_;
+    else if (note_.empty()) res.hw_note = "hardware counters: the measured window did not open";
+  }
+
+ private:
+  std::optional<HwCounts> read_hw() {
+    if (!hw_) return std::nullopt;
+    auto c = hw_->read();
+    if (c) return *c;
+    note_ = c.error().message;
+    return std::nullopt;
+  }
+
+  WindowHooks* next_;
+  std::vector<int> cpus_;
+  std::unique_ptr<HwCounterSet> hw_;
+  std::string note_;
+  std::optional<HwCounts> hw0_, hw1_;
+  std::optional<CpuIrqTimes> irq0_, irq1_;
+};
+
 // The run's figures from its threads'.
 void sum_threads(PathResult& res, bool verify) {
   res.hist = std::make_unique<Histogram>();
@@ -604,6 +716,7 @@ void sum_threads(PathResult& res, bool verify) {
     res.ios += tr.ios;
     res.bytes += tr.bytes;
     res.elapsed_s = std::max(res.elapsed_s, tr.elapsed_s);
+    res.stamp_error_ns = std::max(res.stamp_error_ns, tr.stamp_error_ns);
     res.hist->merge(*tr.hist);
     merge_errors(res.errors, tr.errors);
     res.verify.blocks_checked += tr.verify.blocks_checked;
@@ -670,6 +783,7 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   sh.depth = effective_depth(w, *spec.path);
   sh.ranges = std::move(*ranges);
   sh.live = std::make_unique<LiveCounters[]>(w.threads);
+  sh.tids = std::make_unique<std::atomic<int>[]>(w.threads);
   // A stop requested before this run (Ctrl-C between two runs) stands:
   // the workers see it at once and the run ends with nothing measured.
 
@@ -681,17 +795,20 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   res.complete_batch = sh.depth.complete_batch;
   res.threads.resize(w.threads);
 
-  sh.gated = spec.hooks && w.ramp_s > 0;
+  // The run's own meters are always among the hooks: a ramp is always gated.
+  sh.gated = w.ramp_s > 0;
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < w.threads; t++)
     threads.emplace_back([&sh, &res, t] { Worker{sh, t, res.threads[t]}.run(); });
   while (sh.ready.load() < w.threads) std::this_thread::yield();
-  Control control(sh, spec.hooks, res, progress);
+  RunMeters meters(sh, spec.hooks);
+  Control control(sh, &meters, res, progress);
   control.run();
   for (auto& th : threads) th.join();
   control.end_window();
   if (sh.first_error) return *sh.first_error;
   sum_threads(res, w.verify);
+  meters.fill(res);
   res.interrupted = g_stop.load();
   return res;
 }

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cpu_meters.h"
 #include "device.h"
 #include "engine_factory.h"
 #include "histogram.h"
@@ -57,8 +59,11 @@ struct ThreadResult {
   uint64_t reaped = 0;
   uint64_t empty_reaps = 0;
   double elapsed_s = 0;
-  double utime_s = 0;
+  double utime_s = 0;  // getrusage: tick-sampled, kept for the usr/sys split
   double stime_s = 0;
+  uint64_t cpu_ns = 0;  // CLOCK_THREAD_CPUTIME_ID over the window: exact
+  uint64_t kernel_entries = 0;  // io_uring_enter calls over the window
+  uint64_t stamp_error_ns = 0;  // bound on each latency's error from batching
   uint64_t vol_ctx_switches = 0;
   uint64_t invol_ctx_switches = 0;
   std::vector<ErrorCount> errors;
@@ -84,6 +89,15 @@ struct PathResult {
   uint64_t error_count = 0;
   VerifyResult verify;
   bool interrupted = false;
+  uint64_t stamp_error_ns = 0;  // the largest of the threads'
+  // irq and softirq time of the CPUs the threads are pinned to, over the
+  // window; unset when they are not pinned or /proc/stat was unreadable.
+  std::optional<CpuIrqTimes> cpu_irq;
+  // Hardware cycles and instructions over the window, and where they were
+  // counted; unset with hw_note saying why (no PMU, no permission).
+  std::optional<HwCounts> hw;
+  HwScope hw_scope = HwScope::thread;
+  std::string hw_note;
 };
 
 struct ProgressSample {
