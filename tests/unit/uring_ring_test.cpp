@@ -52,18 +52,20 @@ TEST(UringRing, ShortSubmitLeavesNoSqeBehind) {
   t.queue_nop(4);
   ASSERT_EQ(t.ring.submit(0), 0);
   std::vector<Completion> out(8);
-  std::vector<uint64_t> seen;
+  std::vector<Completion> seen;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (seen.size() < 4 && std::chrono::steady_clock::now() < deadline) {
     // Never waits, so that a stranded SQE fails the test instead of hanging it.
     int n = t.ring.reap(out, 0, decode);
     ASSERT_GE(n, 0);
-    for (int i = 0; i < n; i++) seen.push_back(out[i].tag);
+    for (int i = 0; i < n; i++) seen.push_back(out[i]);
     if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(seen.size(), 4u) << "SQEs left in the ring after a short submit";
-  for (const auto& c : out)
+  for (const auto& c : seen) {
     if (c.tag == 2) EXPECT_LT(c.res, 0) << "the invalid SQE completes with an error";
+    else EXPECT_EQ(c.res, 0) << "nop " << c.tag;
+  }
 }
 
 TEST(UringRing, CountsEveryKernelEntry) {
