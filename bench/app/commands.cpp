@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "device.h"
@@ -209,6 +210,13 @@ class Session {
       fmt::print(stderr, "hw counters: off: {}\n", r.hw_note);
       hw_note_shown_ = true;
     }
+    // No thread CPU clock: one line, once; busy time is then rusage's.
+    bool clock = std::all_of(r.threads.begin(), r.threads.end(), [](const ThreadResult& t) { return t.cpu_clock; });
+    if (!clock && !cpu_clock_note_shown_) {
+      fmt::print(stderr, "cpu: no CLOCK_THREAD_CPUTIME_ID on this kernel (CONFIG_POSIX_TIMERS off): busy time is "
+                         "getrusage's usr + sys, sampled at the tick\n");
+      cpu_clock_note_shown_ = true;
+    }
     interrupted_ |= r.interrupted;
     return Ok{};
   }
@@ -227,6 +235,7 @@ class Session {
   std::vector<bool> variants_;
   bool interrupted_ = false;
   bool hw_note_shown_ = false;
+  bool cpu_clock_note_shown_ = false;
   std::deque<PathResult> results_, ceiling_results_;
   std::deque<UqRunInfo> uq_runs_;
   std::deque<ProbeWindow> windows_;

@@ -62,6 +62,7 @@ struct ThreadResult {
   double utime_s = 0;  // getrusage: tick-sampled, kept for the usr/sys split
   double stime_s = 0;
   uint64_t cpu_ns = 0;  // CLOCK_THREAD_CPUTIME_ID over the window: exact
+  bool cpu_clock = true;  // false: the kernel has no thread CPU clock, cpu_ns is usr + sys
   uint64_t kernel_entries = 0;  // io_uring_enter calls over the window
   uint64_t stamp_error_ns = 0;  // bound on each latency's error from batching
   uint64_t vol_ctx_switches = 0;
