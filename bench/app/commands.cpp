@@ -207,14 +207,14 @@ class Session {
     const PathResult& r = *list.back().result;
     // No hardware counters: one line, once, and the runs go on.
     if (!r.hw && !hw_note_shown_) {
-      fmt::print(stderr, "hw counters: off: {}\n", r.hw_note);
+      display.note("hw counters: off: " + r.hw_note);
       hw_note_shown_ = true;
     }
     // No thread CPU clock: one line, once; busy time is then rusage's.
     bool clock = std::all_of(r.threads.begin(), r.threads.end(), [](const ThreadResult& t) { return t.cpu_clock; });
     if (!clock && !cpu_clock_note_shown_) {
-      fmt::print(stderr, "cpu: no CLOCK_THREAD_CPUTIME_ID on this kernel (CONFIG_POSIX_TIMERS off): busy time is "
-                         "getrusage's usr + sys, sampled at the tick\n");
+      display.note("cpu: no CLOCK_THREAD_CPUTIME_ID on this kernel (CONFIG_POSIX_TIMERS off): busy time is "
+                   "getrusage's usr + sys, sampled at the tick");
       cpu_clock_note_shown_ = true;
     }
     interrupted_ |= r.interrupted;

@@ -74,6 +74,12 @@ void ProgressDisplay::finish() {
   std::fflush(out_);
 }
 
+void ProgressDisplay::note(const std::string& line) {
+  finish();
+  fmt::print(out_, "{}\n", line);
+  std::fflush(out_);
+}
+
 void ProgressDisplay::show(double now_s, bool newline) {
   st_.eta_s = eta_seconds(planned_, now_s - run_start_s_, runs_ - st_.run, done_, done_s_);
   std::string line = format_progress_line(st_);

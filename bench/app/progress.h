@@ -47,6 +47,9 @@ class ProgressDisplay {
   void run_ended(double now_s);
   // Ends the in-place line (tty) so that what follows starts on a new one.
   void finish();
+  // A line of its own on the same stream (a note), not torn by the
+  // progress line; the next update starts a new one.
+  void note(const std::string& line);
 
  private:
   void show(double now_s, bool newline);

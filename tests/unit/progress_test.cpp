@@ -49,6 +49,7 @@ std::string shown(ProgressMode mode) {
     d.run_started(1, 1, 1, "psync", 100.0);
     d.second(1000, 101.0);
     d.run_ended(102.0);
+    d.note("hw counters: off: no PMU");
     d.run_started(1, 1, 2, "block-irq", 102.0);
     d.second(2000, 103.0);
     d.run_ended(104.0);
@@ -62,13 +63,14 @@ std::string shown(ProgressMode mode) {
 
 TEST(Progress, TtyRewritesOneLineRunPrintsOneLinePerRun) {
   std::string tty = shown(ProgressMode::tty);
-  EXPECT_EQ(std::count(tty.begin(), tty.end(), '\n'), 1) << "one line, ended once";
+  EXPECT_EQ(std::count(tty.begin(), tty.end(), '\n'), 3) << "the line, ended for the note, then the last one";
+  EXPECT_NE(tty.find("IOPS 1.0K, eta 3s\033[K\nhw counters: off: no PMU\n\r[round"), std::string::npos) << tty;
   EXPECT_NE(tty.find("\r[round 1/1, run 2/2] block-irq: IOPS 2.0K, eta 1s\033[K"), std::string::npos) << tty;
-  EXPECT_EQ(shown(ProgressMode::run),
-            "[round 1/1, run 1/2] psync: eta 4s\n[round 1/1, run 2/2] block-irq: eta 2s\n");
+  EXPECT_EQ(shown(ProgressMode::run), "[round 1/1, run 1/2] psync: eta 4s\nhw counters: off: no PMU\n"
+                                      "[round 1/1, run 2/2] block-irq: eta 2s\n");
   std::string sec = shown(ProgressMode::second);
-  EXPECT_EQ(std::count(sec.begin(), sec.end(), '\n'), 4) << sec;
-  EXPECT_EQ(shown(ProgressMode::off), "");
+  EXPECT_EQ(std::count(sec.begin(), sec.end(), '\n'), 5) << sec;
+  EXPECT_EQ(shown(ProgressMode::off), "hw counters: off: no PMU\n") << "notes are shown in every mode";
 }
 
 }  // namespace
