@@ -65,6 +65,9 @@ TEST(Cli, RejectsInvalidOptions) {
   o.w.verify = true;
   expect_usage(o, "--verify with --rw randrw");
   o = run_opts();
+  o.progress = "always";
+  expect_usage(o, "--progress always: unknown mode; use auto, tty, run, second or off");
+  o = run_opts();
   o.w.rwmixread = 70;
   expect_usage(o, "--rwmixread applies only");
   o = run_opts();
