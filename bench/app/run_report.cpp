@@ -389,25 +389,27 @@ std::string format_progress(const std::string& path, const ProgressSample& p) {
 }
 
 std::string format_run_table(const std::vector<ReportInput::Run>& runs) {
-  std::string s = fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7} {:>7} {:>7} {:>6}\n",
+  std::string s = fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7} {:>8} {:>7} {:>7} {:>7} {:>6}\n",
                               "path", "round", "IOPS", "BW", "p50us", "p90us", "p99us", "p99.9us",
-                              "p99.99us", "max_us", "IOS/call", "empty%", "usr/IO", "sys/IO", "errors");
+                              "p99.99us", "max_us", "IOS/call", "empty%", "enter/IO", "usr/IO", "sys/IO", "cpu/IO",
+                              "errors");
   for (const auto& run : runs) {
     const PathResult& r = *run.result;
     const Histogram& h = *r.hist;
-    uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0, ios = 0;
+    uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0, ios = 0, enters = 0, cpu_ns = 0;
     double usr = 0, sys = 0;
     for (const auto& t : r.threads) {
       sc += t.submit_calls, sub += t.submitted, rc += t.reap_calls, reaped += t.reaped, empty += t.empty_reaps;
-      usr += t.utime_s, sys += t.stime_s, ios += t.ios;
+      usr += t.utime_s, sys += t.stime_s, ios += t.ios, enters += t.kernel_entries, cpu_ns += t.cpu_ns;
     }
     double nio = ios ? static_cast<double>(ios) : 1;
-    s += fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7.1f} {:>6.0f}n {:>6.0f}n {:>6}\n",
+    s += fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7.1f} {:>8.3f} {:>6.0f}n {:>6.0f}n {:>6.0f}n {:>6}\n",
                      r.path, run.round, si(r.iops), mib(r.bw_bytes_s), usec(h.percentile(50)),
                      usec(h.percentile(90)), usec(h.percentile(99)), usec(h.percentile(99.9)),
                      usec(h.percentile(99.99)), usec(h.max()),
                      fmt::format("{:.1f}/{:.1f}", per_call(sub, sc), per_call(reaped, rc)),
-                     rc ? 100.0 * empty / rc : 0.0, usr * 1e9 / nio, sys * 1e9 / nio, r.error_count);
+                     rc ? 100.0 * empty / rc : 0.0, static_cast<double>(enters) / nio, usr * 1e9 / nio,
+                     sys * 1e9 / nio, static_cast<double>(cpu_ns) / nio, r.error_count);
   }
   return s;
 }

@@ -140,6 +140,9 @@ TEST(Report, CompareReportConformsAndTablesName) {
   EXPECT_TRUE(std::regex_search(table, std::regex("block-irq +[0-9.]+[KM]? ")));
   std::string runs = format_run_table(in.runs);
   EXPECT_NE(runs.find("p99.99us"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(runs, std::regex("enter/IO +usr/IO +sys/IO +cpu/IO")));
+  EXPECT_TRUE(std::regex_search(runs, std::regex("\\npsync .* 0\\.000 ")))
+      << "psync makes no io_uring_enter calls:\n" << runs;
   SKIP_WITHOUT_SCHEMA();
   EXPECT_EQ(validate(j), 0);
 }
