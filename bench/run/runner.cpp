@@ -262,7 +262,7 @@ class IoLoop {
       unsigned to_submit = issuing_ ? win_.cap(std::min(slots_.nfree, sbatch_)) : 0;
       int got;
       if (to_submit) {
-        auto r = submit(now, to_submit);
+        auto r = submit(to_submit);
         if (!r) return r;
         got = eng_.reap(comps_, 0);
       } else {
@@ -290,7 +290,7 @@ class IoLoop {
   uint64_t issued() const { return seq_.index(); }
 
  private:
-  Result<void> submit(uint64_t, unsigned n) {
+  Result<void> submit(unsigned n) {
     for (unsigned i = 0; i < n; i++) {
       uint16_t tag = slots_.free_tags[--slots_.nfree];
       IoOp op = seq_.next();
