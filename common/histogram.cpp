@@ -42,4 +42,14 @@ uint64_t Histogram::percentile(double q) const {
   return max_;
 }
 
+std::vector<HistogramBin> Histogram::bins() const {
+  std::vector<HistogramBin> out;
+  for (unsigned i = 0; i < bucket_count; i++) {
+    if (!counts_[i]) continue;
+    uint64_t hi = upper_bound_of(i);
+    out.push_back(HistogramBin{lower_bound_of(i), hi == UINT64_MAX ? hi : hi + 1, counts_[i]});
+  }
+  return out;
+}
+
 }  // namespace qb

@@ -7,8 +7,15 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <vector>
 
 namespace qb {
+
+// One bucket of a histogram: values in [lower, upper_exclusive) and how
+// many landed there. The last bucket's upper_exclusive is UINT64_MAX.
+struct HistogramBin {
+  uint64_t lower = 0, upper_exclusive = 0, count = 0;
+};
 
 class Histogram {
  public:
@@ -42,6 +49,10 @@ class Histogram {
   // q in [0, 100]; the midpoint of the bucket holding that rank, clamped to
   // the observed min and max.
   uint64_t percentile(double q) const;
+  // The non-empty buckets in ascending order: what a report stores, sparse
+  // as fio's json+ does, so that histograms of several runs can be merged
+  // by summing the counts of identical bins.
+  std::vector<HistogramBin> bins() const;
 
  private:
   std::array<uint64_t, bucket_count> counts_{};

@@ -92,6 +92,30 @@ if [ "$ceiling" != none ]; then
 	done
 	[ -z "$keep" ] || ceiling_opts=(--ceiling "$keep" --ceiling-iodepth "$ceiling_depth" --ceiling-batch "$ceiling_batch")
 fi
+# The guest's progress lines ("[round R/N, run K/M] PATH: IOPS ..., eta
+# ...", one a second) on our stderr: on a terminal one line rewritten in
+# place, otherwise one line per run; everything else the guest prints goes
+# to the log given.
+show_progress() { # LOG
+	local tty=0 last='' line run
+	[ -t 2 ] && tty=1
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		'[round '*)
+			if [ "$tty" -eq 1 ]; then
+				printf '\r%s\033[K' "$line" >&2
+			else
+				run=${line%%]*}
+				[ "$run" = "$last" ] || printf '%s\n' "$line" >&2
+				last=$run
+			fi ;;
+		*) printf '%s\n' "$line" >>"$1" ;;
+		esac
+	done
+	[ "$tty" -eq 0 ] || printf '\n' >&2
+}
+
 # The instruction counter: one window per measured run, in run order.
 plugin_opts=()
 windows=$out/insn-windows.txt
@@ -107,6 +131,7 @@ fi
 echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
 # One poll queue (the driver caps poll_queues at the CPU count; the lab has
 # 1) and one user queue of each type; 16 queue pairs leave room for them.
+: >"$out/compare.log"
 set +e
 "$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout "$timeout_s" \
 	"${plugin_opts[@]+"${plugin_opts[@]}"}" \
@@ -115,9 +140,9 @@ set +e
 	--baseline "$baseline" --rw randread --bs 512 --iodepth 128 --submit-batch 32 \
 	--complete-batch 32 --fixed-buffers --registered-files --cpus 0 --ramp 1 \
 	--runtime "$runtime" --rounds "$rounds" "${ceiling_opts[@]+"${ceiling_opts[@]}"}" \
-	"${probes[@]+"${probes[@]}"}" --quiet \
-	--json "$out/compare.json" >"$out/compare.log"
-status=$?
+	"${probes[@]+"${probes[@]}"}" --quiet --progress second \
+	--json "$out/compare.json" | show_progress "$out/compare.log"
+status=${PIPESTATUS[0]}
 set -e
 # Status 1: the run finished but saw I/O errors; the reports name them.
 [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || { cat "$out/compare.log"; exit "$status"; }

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "progress.h"
+
 namespace qb {
 
 namespace {
@@ -42,6 +44,11 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_flag("--allow-destructive", o.allow_destructive,
                 "write even to a device holding a file system, partition table or mount");
   sub->add_flag("--quiet", o.quiet, "no line per second");
+  sub->add_option("--progress", o.progress,
+                  "progress on stderr, like fio's ETA line (round, run, path, IOPS, seconds left): auto (tty on "
+                  "a terminal, else run), tty (one line updated in place), run (a line per run), second (a line "
+                  "per second) or off")
+      ->capture_default_str();
   sub->add_flag("--probes{auto}", o.probes,
                 "count polls and block-layer calls and profile the kernel during the measured window (BPF); "
                 "--probes=required fails (exit 2) when they cannot run");
@@ -172,6 +179,7 @@ Result<void> check_workload(CliOptions& o) {
   if (!o.probes.empty() && o.probes != "auto" && o.probes != "required")
     return usage_error(fmt::format("--probes={}: use --probes (on when possible) or --probes=required", o.probes));
   if (o.probe_cost && o.probes.empty()) return usage_error("--probe-cost needs --probes");
+  if (auto m = parse_progress_mode(o.progress, false); !m) return m.error();
   if (o.w.rw != RwMode::randrw && o.w.rwmixread != 50)
     return usage_error(fmt::format("--rwmixread applies only to --rw randrw (got --rw {})", o.rw));
   return Ok{};

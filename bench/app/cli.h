@@ -47,6 +47,7 @@ struct CliOptions {
   std::string json;
   bool allow_destructive = false;
   bool quiet = false;
+  std::string progress = "off";  // --progress: auto, tty, run, second or off
   std::string probes;       // "": off, "auto" (--probes) or "required"
   bool probe_cost = false;  // also run every path without probes, side by side
   bool probes_verbose = false;

@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "device.h"
 #include "environment.h"
+#include "clock.h"
 #include "insn_marker.h"
 #include "probe_session.h"
+#include "progress.h"
+#include "run_order.h"
 #include "run_report.h"
 #include "runner.h"
 #include "uq_window.h"
@@ -62,6 +67,7 @@ Result<std::vector<RunSpec>> plan_runs(const std::vector<const PathInfo*>& paths
                                        const DeviceInfo& dev, const WorkloadOptions& w) {
   std::vector<RunSpec> specs;
   for (const PathInfo* p : paths) {
+    if (auto m = check_buffer_memory(w, *p, buffer_memory_limit()); !m) return m.error();
     auto node = resolve_node(*p, dev, p->user_queue ? o.uq_device : o.ng_device);
     if (!node) return node.error();
     auto ns_node = resolve_namespace_node(*p, dev, *node, o.ng_device, w.threads);
@@ -101,49 +107,66 @@ Result<Probes> open_probes(const CliOptions& o) {
   return p;
 }
 
-// The runs of one run or compare, in order: it owns their results, and the
-// report input points into them (deques: adding a run moves none).
+// The runs of one run or compare, in their planned order (run_order.h):
+// it owns their results, and the report input points into them (deques:
+// adding a run moves none).
 class Session {
  public:
-  Session(const CliOptions& o, ReportInput& in, ProbeSession* probes, unsigned rounds)
-      : o_(o), in_(in), probes_(probes), rounds_(rounds) {
-    // --probe-cost runs each path twice per round, without then with probes.
+  Session(const CliOptions& o, ReportInput& in, ProbeSession* probes, unsigned rounds, ProgressMode progress)
+      : o_(o), in_(in), probes_(probes), rounds_(rounds), progress_mode_(progress) {
+    // --probe-cost runs each path twice per round, without and with probes.
     variants_ = {probes != nullptr};
     if (probes && o.probe_cost) variants_ = {false, true};
   }
 
-  // Rounds of the ceiling runs, then every path (A B C A B C ...), until
-  // the rounds are done or the user interrupts.
+  // Every planned run, until the plan is done or the user interrupts:
+  // a stop request, during a run or between two, ends the session, and
+  // the measured runs that never started are listed as not run.
   Result<void> run_rounds(const std::vector<RunSpec>& specs, const std::vector<RunSpec>& ceiling_specs) {
-    for (unsigned r = 1; r <= rounds_ && !interrupted_; r++) {
-      for (const RunSpec& spec : ceiling_specs) {
-        auto res = run_one(spec, r, false, true);
-        if (!res) return res.error();
-        if (interrupted_) break;
+    auto plan = plan_run_order(ceiling_specs.size(), specs.size(), variants_, rounds_, o_.w.seed);
+    const WorkloadOptions& w = o_.w;
+    std::optional<double> planned_s;
+    if (w.ios == 0) planned_s = w.ramp_s + w.runtime_s;
+    ProgressDisplay progress(progress_mode_, planned_s, plan.size());
+    for (size_t i = 0; i < plan.size(); i++) {
+      const PlannedRun& p = plan[i];
+      const RunSpec& spec = p.ceiling ? ceiling_specs[p.spec] : specs[p.spec];
+      if (stop_requested()) {
+        in_.partial = true;
+        if (!p.ceiling) in_.not_run.push_back(ReportInput::NotRun{std::string(spec.path->name), p.round});
+        continue;
       }
-      for (const RunSpec& spec : specs) {
-        for (bool probed : variants_) {
-          if (interrupted_) break;
-          auto res = run_one(spec, r, probed, false);
-          if (!res) return res.error();
-        }
-        if (interrupted_) break;
+      progress.run_started(p.round, rounds_, i + 1, run_label(spec, p), seconds_now());
+      auto res = run_one(spec, p, progress);
+      progress.run_ended(seconds_now());
+      if (!res) {
+        progress.finish();
+        return res.error();
       }
     }
+    progress.finish();
+    in_.partial |= interrupted_;
     return Ok{};
   }
 
-  bool interrupted() const { return interrupted_; }
+  bool interrupted() const { return interrupted_ || in_.partial; }
   // Each path ran with and without probes (--probe-cost).
   bool cost_variants() const { return variants_.size() > 1; }
 
  private:
+  static double seconds_now() { return static_cast<double>(now_ns()) / 1e9; }
+
+  std::string run_label(const RunSpec& s, const PlannedRun& p) const {
+    return fmt::format("{}{}{}", s.path->name, p.ceiling ? " (ceiling)" : "",
+                       cost_variants() && !p.ceiling ? (p.probed ? " (probes on)" : " (probes off)") : "");
+  }
+
   // One run: the uq counters and the probes over its window; marked (the
   // lab's instruction counter) unless it is a ceiling run, so the counter's
   // windows are exactly the report's runs.
-  Result<void> run_one(const RunSpec& spec, unsigned round, bool probed, bool ceiling) {
+  Result<void> run_one(const RunSpec& spec, const PlannedRun& plan, ProgressDisplay& display) {
     RunSpec s = spec;
-    s.hooks = probed ? probes_ : nullptr;
+    s.hooks = plan.probed ? probes_ : nullptr;
     // uq paths: the queue's own counters over the same window.
     std::unique_ptr<UqWindow> uqw;
     if (s.path->user_queue) {
@@ -152,42 +175,55 @@ class Session {
     }
     // Innermost: the lab's instruction counter sees only the measured window.
     InsnMarker marker(s.hooks);
-    if (!ceiling) s.hooks = &marker;
-    if (!o_.quiet) print_start(s, round, probed, ceiling);
+    if (!plan.ceiling) s.hooks = &marker;
+    if (!o_.quiet) print_start(s, plan);
     std::string name(s.path->name);
-    ProgressFn progress;
-    if (!o_.quiet)
-      progress = [&name](const ProgressSample& p) {
+    ProgressFn progress = [this, &name, &display](const ProgressSample& p) {
+      if (!o_.quiet) {
         fmt::print("{}\n", format_progress(name, p));
         std::fflush(stdout);
-      };
+      }
+      display.second(p.iops, seconds_now());
+    };
     auto res = run_path(s, progress);
     if (!res) return res.error();
-    std::deque<PathResult>& results = ceiling ? ceiling_results_ : results_;
-    std::vector<ReportInput::Run>& list = ceiling ? in_.ceiling_runs : in_.runs;
+    std::deque<PathResult>& results = plan.ceiling ? ceiling_results_ : results_;
+    std::vector<ReportInput::Run>& list = plan.ceiling ? in_.ceiling_runs : in_.runs;
     results.push_back(std::move(*res));
-    list.push_back(ReportInput::Run{&results.back(), s.path, round});
+    list.push_back(ReportInput::Run{&results.back(), s.path, plan.round});
+    list.back().order_in_round = plan.order_in_round;
     if (uqw) {
       uq_runs_.push_back(uqw->result());
       list.back().user_queue = &uq_runs_.back();
       if (!o_.quiet) fmt::print("{}\n", format_uq_run(name, uq_runs_.back()));
     }
-    if (probed) {
+    if (plan.probed) {
       if (auto w = probes_->take()) {
         w->ios = list.back().result->ios;
         windows_.push_back(std::move(*w));
         list.back().probes = &windows_.back();
       }
     }
-    interrupted_ |= list.back().result->interrupted;
+    const PathResult& r = *list.back().result;
+    // No hardware counters: one line, once, and the runs go on.
+    if (!r.hw && !hw_note_shown_) {
+      display.note("hw counters: off: " + r.hw_note);
+      hw_note_shown_ = true;
+    }
+    // No thread CPU clock: one line, once; busy time is then rusage's.
+    bool clock = std::all_of(r.threads.begin(), r.threads.end(), [](const ThreadResult& t) { return t.cpu_clock; });
+    if (!clock && !cpu_clock_note_shown_) {
+      display.note("cpu: no CLOCK_THREAD_CPUTIME_ID on this kernel (CONFIG_POSIX_TIMERS off): busy time is "
+                   "getrusage's usr + sys, sampled at the tick");
+      cpu_clock_note_shown_ = true;
+    }
+    interrupted_ |= r.interrupted;
     return Ok{};
   }
 
-  void print_start(const RunSpec& s, unsigned round, bool probed, bool ceiling) const {
-    fmt::print("{} {}{}{}: {} bs={} qd={} on {}\n",
-               o_.command == "compare" ? fmt::format("round {}/{}", round, rounds_) : "run", s.path->name,
-               ceiling ? " (ceiling)" : "",
-               cost_variants() && !ceiling ? (probed ? " (probes on)" : " (probes off)") : "",
+  void print_start(const RunSpec& s, const PlannedRun& p) const {
+    fmt::print("{} {}: {} bs={} qd={} on {}\n",
+               o_.command == "compare" ? fmt::format("round {}/{}", p.round, rounds_) : "run", run_label(s, p),
                rw_name(s.workload.rw), s.workload.bs, effective_depth(s.workload, *s.path).iodepth, s.node);
   }
 
@@ -195,8 +231,11 @@ class Session {
   ReportInput& in_;
   ProbeSession* probes_;
   unsigned rounds_;
+  ProgressMode progress_mode_;
   std::vector<bool> variants_;
   bool interrupted_ = false;
+  bool hw_note_shown_ = false;
+  bool cpu_clock_note_shown_ = false;
   std::deque<PathResult> results_, ceiling_results_;
   std::deque<UqRunInfo> uq_runs_;
   std::deque<ProbeWindow> windows_;
@@ -279,7 +318,9 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   ReportInput in = report_input(o, argv, *dev, rounds, ceiling_specs);
   if (dev->kind != TargetKind::nvme_namespace)
     fmt::print("note: {} is {}, not an NVMe namespace\n", dev->path, target_kind_name(dev->kind));
-  Session session(o, in, probes->session.get(), rounds);
+  auto progress = parse_progress_mode(o.progress, isatty(STDERR_FILENO) == 1);
+  if (!progress) return progress.error();
+  Session session(o, in, probes->session.get(), rounds, *progress);
   auto ran = session.run_rounds(*specs, ceiling_specs);
   if (!ran) return ran.error();
 
@@ -289,7 +330,9 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
     if (probes->session) fmt::print("\n{}", format_probe_tables(sums));
     in.probes = probe_summary_json(o.probes, probes->status, probes->message, sums);
   }
-  if (session.interrupted()) fmt::print(stderr, "interrupted: results cover the part that ran\n");
+  if (session.interrupted())
+    fmt::print(stderr, "interrupted: results cover the part that ran ({} measured run(s) not run); the report "
+                       "says partial\n", in.not_run.size());
   in.exit_code = code;
   if (!o.json.empty()) {
     auto w = write_report(o.json, build_report(in));

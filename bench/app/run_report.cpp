@@ -159,7 +159,13 @@ json verify_json(const VerifyResult& v) {
               {"mismatches", mismatches}};
 }
 
-json latency_json(const Histogram& h) {
+json histogram_json(const Histogram& h) {
+  json bins = json::array();
+  for (const auto& b : h.bins()) bins.push_back(json::array({b.lower, b.upper_exclusive, b.count}));
+  return json{{"bins", bins}};
+}
+
+json latency_json(const Histogram& h, uint64_t stamp_error_ns) {
   return json{{"count", h.count()},
               {"min", h.min()},
               {"mean", h.mean()},
@@ -169,7 +175,45 @@ json latency_json(const Histogram& h) {
               {"p99_9", h.percentile(99.9)},
               {"p99_99", h.percentile(99.99)},
               {"max", h.max()},
-              {"max_relative_error", 1.0 / (2 * Histogram::sub_buckets)}};
+              {"max_relative_error", 1.0 / (2 * Histogram::sub_buckets)},
+              {"histogram", histogram_json(h)},
+              {"stamp_error_ns", h.count() ? json(stamp_error_ns) : json(nullptr)}};
+}
+
+json per_io_or_null(double v, uint64_t ios) { return ios ? json(v / static_cast<double>(ios)) : json(nullptr); }
+
+// Busy CPU: the threads' own clock, and the pinned CPUs' interrupt work.
+json cpu_json(const PathResult& r) {
+  uint64_t thread_ns = 0;
+  for (const auto& t : r.threads) thread_ns += t.cpu_ns;
+  json irq = r.cpu_irq ? json(r.cpu_irq->irq_ns) : json(nullptr);
+  json softirq = r.cpu_irq ? json(r.cpu_irq->softirq_ns) : json(nullptr);
+  uint64_t busy = thread_ns + (r.cpu_irq ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
+  return json{{"thread_ns", thread_ns},
+              {"irq_ns", irq},
+              {"softirq_ns", softirq},
+              {"busy_ns_per_io", per_io_or_null(static_cast<double>(busy), r.ios)}};
+}
+
+json kernel_entries_json(const PathResult& r, bool io_uring) {
+  uint64_t n = 0;
+  for (const auto& t : r.threads) n += t.kernel_entries;
+  return json{{"io_uring_enter", n},
+              {"per_io", io_uring ? per_io_or_null(static_cast<double>(n), r.ios) : json(nullptr)}};
+}
+
+json hw_counters_json(const PathResult& r) {
+  if (!r.hw) return nullptr;
+  const HwCounts& c = *r.hw;
+  return json{{"scope", hw_scope_name(r.hw_scope)},
+              {"cycles_user", c.cycles_user},
+              {"cycles_kernel", c.cycles_kernel},
+              {"instructions_user", c.instructions_user},
+              {"instructions_kernel", c.instructions_kernel},
+              {"cycles_per_io", per_io_or_null(static_cast<double>(c.cycles_user + c.cycles_kernel), r.ios)},
+              {"instructions_per_io",
+               per_io_or_null(static_cast<double>(c.instructions_user + c.instructions_kernel), r.ios)},
+              {"kernel_instructions_per_io", per_io_or_null(static_cast<double>(c.instructions_kernel), r.ios)}};
 }
 
 json run_json(const ReportInput::Run& run) {
@@ -189,6 +233,7 @@ json run_json(const ReportInput::Run& run) {
                            {"sys_s", t.stime_s},
                            {"usr_ns_per_io", t.ios ? t.utime_s * 1e9 / ios : 0.0},
                            {"sys_ns_per_io", t.ios ? t.stime_s * 1e9 / ios : 0.0},
+                           {"cpu_ns", t.cpu_ns},
                            {"vol_ctx_switches", t.vol_ctx_switches},
                            {"invol_ctx_switches", t.invol_ctx_switches},
                            {"submit_calls", t.submit_calls},
@@ -201,6 +246,7 @@ json run_json(const ReportInput::Run& run) {
       {"poll", run.path->poll},
       {"node", r.node},
       {"round", run.round},
+      {"order_in_round", run.order_in_round},
       {"iodepth", r.iodepth},
       {"submit_batch", r.submit_batch},
       {"complete_batch", r.complete_batch},
@@ -209,7 +255,7 @@ json run_json(const ReportInput::Run& run) {
       {"bytes", r.bytes},
       {"iops", r.iops},
       {"bw_bytes_per_s", r.bw_bytes_s},
-      {"latency_ns", latency_json(*r.hist)},
+      {"latency_ns", latency_json(*r.hist, r.stamp_error_ns)},
       {"iops_series", r.iops_series},
       {"submit", {{"calls", sc}, {"ios", sub}, {"ios_per_call", per_call(sub, sc)}}},
       {"reap", {{"calls", rc}, {"ios", reaped}, {"ios_per_call", per_call(reaped, rc)}, {"empty_calls", empty}}},
@@ -217,7 +263,10 @@ json run_json(const ReportInput::Run& run) {
       {"errors", errors_json(r.errors)},
       {"error_count", r.error_count},
       {"verify", verify_json(r.verify)},
-      {"interrupted", r.interrupted}};
+      {"interrupted", r.interrupted},
+      {"cpu", cpu_json(r)},
+      {"kernel_entries", kernel_entries_json(r, run.path->io_uring)},
+      {"hw_counters", hw_counters_json(r)}};
   if (run.probes) j["probes"] = probe_window_json(*run.probes);
   if (run.user_queue) j["user_queue"] = user_queue_record(*run.user_queue);
   return j;
@@ -247,6 +296,25 @@ std::vector<CompareRow> compare_rows(const std::vector<std::vector<const PathRes
   return rows;
 }
 
+namespace {
+
+json irq_affinity_json(const std::vector<IrqAffinity>& irqs) {
+  json a = json::array();
+  for (const auto& i : irqs) a.push_back(json{{"irq", i.irq}, {"name", i.name}, {"cpus", i.cpus}});
+  return a;
+}
+
+// Why a run has no hardware counts: the first reason given, or null when
+// every run has them.
+json hw_counters_note(const ReportInput& in) {
+  for (const auto* list : {&in.ceiling_runs, &in.runs})
+    for (const auto& r : *list)
+      if (!r.result->hw) return r.result->hw_note;
+  return nullptr;
+}
+
+}  // namespace
+
 nlohmann::json build_report(const ReportInput& in) {
   json env{{"kernel_release", in.env.kernel_release},
            {"kernel_version", in.env.kernel_version},
@@ -255,7 +323,11 @@ nlohmann::json build_report(const ReportInput& in) {
            {"kernel_cmdline", in.env.kernel_cmdline},
            {"cpu_model", in.env.cpu_model},
            {"cpus_online", in.env.cpus_online},
-           {"nvme_module_parameters", in.env.nvme_module_params}};
+           {"nvme_module_parameters", in.env.nvme_module_params},
+           {"clocksource", in.env.clocksource},
+           {"cpu_governor", in.env.cpu_governor ? json(*in.env.cpu_governor) : json(nullptr)},
+           {"mitigations", in.env.mitigations},
+           {"nvme_irq_affinity", irq_affinity_json(in.env.nvme_irq_affinity)}};
   json runs = json::array();
   uint64_t errors = 0, bad = 0;
   for (const auto& r : in.runs) {
@@ -275,7 +347,9 @@ nlohmann::json build_report(const ReportInput& in) {
                            {"ratio_to_baseline", row.ratio_to_baseline}});
     comparison = json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
   }
-  json report{{"schema_version", report_schema_version},
+  json not_run = json::array();
+  for (const auto& n : in.not_run) not_run.push_back(json{{"path", n.path}, {"round", n.round}});
+  json report{{"schema_version", written_schema_version},
               {"tool", ToolInfo{.version = in.env.tool_version, .git_revision = in.env.git_revision}},
               {"command", in.command},
               {"argv", in.argv},
@@ -285,7 +359,13 @@ nlohmann::json build_report(const ReportInput& in) {
               {"workload", workload_json(in.workload)},
               {"runs", runs},
               {"comparison", comparison},
-              {"status", {{"exit_code", in.exit_code}, {"errors", errors}, {"verify_bad_sectors", bad}}}};
+              {"status",
+               {{"exit_code", in.exit_code},
+                {"errors", errors},
+                {"verify_bad_sectors", bad},
+                {"partial", in.partial},
+                {"not_run", not_run}}},
+              {"hw_counters_note", hw_counters_note(in)}};
   if (!in.probes.is_null()) report["probes"] = in.probes;
   if (in.ceiling_workload) {
     json cruns = json::array();
@@ -309,25 +389,27 @@ std::string format_progress(const std::string& path, const ProgressSample& p) {
 }
 
 std::string format_run_table(const std::vector<ReportInput::Run>& runs) {
-  std::string s = fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7} {:>7} {:>7} {:>6}\n",
+  std::string s = fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7} {:>8} {:>7} {:>7} {:>7} {:>6}\n",
                               "path", "round", "IOPS", "BW", "p50us", "p90us", "p99us", "p99.9us",
-                              "p99.99us", "max_us", "IOS/call", "empty%", "usr/IO", "sys/IO", "errors");
+                              "p99.99us", "max_us", "IOS/call", "empty%", "enter/IO", "usr/IO", "sys/IO", "cpu/IO",
+                              "errors");
   for (const auto& run : runs) {
     const PathResult& r = *run.result;
     const Histogram& h = *r.hist;
-    uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0, ios = 0;
+    uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0, ios = 0, enters = 0, cpu_ns = 0;
     double usr = 0, sys = 0;
     for (const auto& t : r.threads) {
       sc += t.submit_calls, sub += t.submitted, rc += t.reap_calls, reaped += t.reaped, empty += t.empty_reaps;
-      usr += t.utime_s, sys += t.stime_s, ios += t.ios;
+      usr += t.utime_s, sys += t.stime_s, ios += t.ios, enters += t.kernel_entries, cpu_ns += t.cpu_ns;
     }
     double nio = ios ? static_cast<double>(ios) : 1;
-    s += fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7.1f} {:>6.0f}n {:>6.0f}n {:>6}\n",
+    s += fmt::format("{:<11} {:>5} {:>9} {:>12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>11} {:>7.1f} {:>8.3f} {:>6.0f}n {:>6.0f}n {:>6.0f}n {:>6}\n",
                      r.path, run.round, si(r.iops), mib(r.bw_bytes_s), usec(h.percentile(50)),
                      usec(h.percentile(90)), usec(h.percentile(99)), usec(h.percentile(99.9)),
                      usec(h.percentile(99.99)), usec(h.max()),
                      fmt::format("{:.1f}/{:.1f}", per_call(sub, sc), per_call(reaped, rc)),
-                     rc ? 100.0 * empty / rc : 0.0, usr * 1e9 / nio, sys * 1e9 / nio, r.error_count);
+                     rc ? 100.0 * empty / rc : 0.0, static_cast<double>(enters) / nio, usr * 1e9 / nio,
+                     sys * 1e9 / nio, static_cast<double>(cpu_ns) / nio, r.error_count);
   }
   return s;
 }

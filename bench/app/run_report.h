@@ -23,6 +23,15 @@
 
 namespace qb {
 
+// The schema version this build writes. Version 2 adds, per run, the
+// latency histogram's bins and the stamps' error bound, CPU time from the
+// thread CPU clock with the pinned CPUs' irq and softirq time, io_uring
+// kernel entries, hardware counters and the run's place in its round; the
+// environment's clocksource, governor, mitigations and NVMe interrupt
+// affinity; and status.partial with the runs that did not run
+// (docs/schema-v2-contract.md).
+inline constexpr int written_schema_version = 2;
+
 struct CompareRow {
   std::string path;
   Summary iops;
@@ -48,6 +57,12 @@ struct ReportInput {
     unsigned round;
     const ProbeWindow* probes = nullptr;  // --probes: this run's window
     const UqRunInfo* user_queue = nullptr;  // uq paths: queue and kernel counters
+    unsigned order_in_round = 1;  // place in its round, from 1
+  };
+  // A planned run that did not run (the compare was stopped first).
+  struct NotRun {
+    std::string path;
+    unsigned round;
   };
   std::vector<Run> runs;
   // compare --ceiling: the runs that measure the device's ceiling and
@@ -58,6 +73,8 @@ struct ReportInput {
   std::string baseline;
   unsigned rounds = 1;
   int exit_code = 0;
+  bool partial = false;         // stopped before every planned run had run in full
+  std::vector<NotRun> not_run;  // measured runs planned but never started
   nlohmann::json probes;  // --probes: mode, status and figures per path
 };
 

@@ -3,7 +3,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "device.h"
 #include "git_revision.h"
@@ -16,6 +20,73 @@ namespace qb {
 
 const char* tool_version() { return QB_VERSION; }
 const char* git_revision() { return QB_GIT_REVISION; }
+
+namespace {
+
+std::string first_line(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::string line;
+  std::getline(f, line);
+  return line;
+}
+
+}  // namespace
+
+std::string read_clocksource(const std::string& sysfs) {
+  return first_line(sysfs + "/devices/system/clocksource/clocksource0/current_clocksource");
+}
+
+std::optional<std::string> read_cpu_governor(const std::string& sysfs) {
+  namespace fs = std::filesystem;
+  std::set<std::string> governors;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(sysfs + "/devices/system/cpu", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("cpu", 0) != 0 || name.size() == 3 ||
+        !std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    std::string g = first_line(e.path() / "cpufreq/scaling_governor");
+    if (!g.empty()) governors.insert(g);
+  }
+  if (governors.empty()) return std::nullopt;
+  std::string out;
+  for (const auto& g : governors) out += (out.empty() ? "" : ",") + g;
+  return out;
+}
+
+std::map<std::string, std::string> read_mitigations(const std::string& sysfs) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(sysfs + "/devices/system/cpu/vulnerabilities", ec))
+    out[e.path().filename().string()] = first_line(e.path());
+  return out;
+}
+
+std::vector<IrqAffinity> read_nvme_irq_affinity(const std::string& procfs) {
+  std::vector<IrqAffinity> out;
+  std::ifstream f(procfs + "/interrupts");
+  std::string line;
+  while (std::getline(f, line)) {
+    // " 24:   10   0  PCI-MSIX-0000:00:04.0   1-edge      nvme0q1": the
+    // number, counts per CPU, the chip, the type and the name last.
+    std::istringstream in(line);
+    std::string head, tok, name;
+    in >> head;
+    if (head.size() < 2 || head.back() != ':') continue;
+    int irq = 0;
+    try {
+      size_t used = 0;
+      irq = std::stoi(head, &used);
+      if (used != head.size() - 1) continue;
+    } catch (const std::exception&) {
+      continue;  // NMI:, LOC: and the like
+    }
+    while (in >> tok) name = tok;
+    if (name.rfind("nvme", 0) != 0) continue;
+    out.push_back(IrqAffinity{irq, name, first_line(procfs + "/irq/" + std::to_string(irq) + "/smp_affinity_list")});
+  }
+  return out;
+}
 
 Environment capture_environment() {
   Environment e;
@@ -42,6 +113,10 @@ Environment capture_environment() {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   e.cpus_online = n > 0 ? static_cast<unsigned>(n) : 0;
   e.nvme_module_params = nvme_module_params();
+  e.clocksource = read_clocksource("/sys");
+  e.cpu_governor = read_cpu_governor("/sys");
+  e.mitigations = read_mitigations("/sys");
+  e.nvme_irq_affinity = read_nvme_irq_affinity("/proc");
   return e;
 }
 

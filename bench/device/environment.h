@@ -2,9 +2,18 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace qb {
+
+// An NVMe interrupt and the CPUs it may be delivered to.
+struct IrqAffinity {
+  int irq = -1;
+  std::string name;  // as /proc/interrupts names it: nvme0q1
+  std::string cpus;  // /proc/irq/N/smp_affinity_list: 0-3
+};
 
 struct Environment {
   std::string tool_version;
@@ -17,9 +26,20 @@ struct Environment {
   std::string cpu_model;
   unsigned cpus_online = 0;
   std::map<std::string, std::string> nvme_module_params;
+  // What the timing and CPU figures depend on.
+  std::string clocksource;                   // current_clocksource, "" if unreadable
+  std::optional<std::string> cpu_governor;   // unset without cpufreq; "a,b" when CPUs differ
+  std::map<std::string, std::string> mitigations;  // vulnerabilities/<name> -> its line
+  std::vector<IrqAffinity> nvme_irq_affinity;
 };
 
 Environment capture_environment();
+
+// The parts read from sysfs and procfs, from other roots in tests.
+std::string read_clocksource(const std::string& sysfs);
+std::optional<std::string> read_cpu_governor(const std::string& sysfs);
+std::map<std::string, std::string> read_mitigations(const std::string& sysfs);
+std::vector<IrqAffinity> read_nvme_irq_affinity(const std::string& procfs);
 const char* tool_version();
 const char* git_revision();
 

@@ -59,6 +59,9 @@ class Engine {
   // Returns the number harvested or -errno.
   virtual int reap(std::span<Completion> out, unsigned wait_nr) = 0;
   virtual void teardown() = 0;
+  // io_uring_enter system calls made so far (0 for a path without
+  // io_uring): the runner reads it at the window's edges.
+  virtual uint64_t kernel_entries() const { return 0; }
 };
 
 }  // namespace qb

@@ -42,10 +42,10 @@ class UqEngine final : public UringEngine<UqEngine> {
     auto q = UqQueue::open(*node, cfg.ns_node, cfg.write_access, path_.name);
     if (!q) return q.error();
     queue_ = std::move(*q);
-    if (cfg.iodepth > queue_->depth() - 1)
-      return usage_error(fmt::format("{}: --iodepth {} exceeds what {} takes at a time (depth {} less one); "
-                                     "every thread has a queue of its own: use --iodepth {} or less",
-                                     path_.name, cfg.iodepth, *node, queue_->depth(), queue_->depth() - 1));
+    if (auto d = check_uq_iodepth(path_.name, *node, cfg.iodepth, queue_->depth()); !d) {
+      queue_.reset();
+      return d.error();
+    }
     // The ring submits on the queue's own open file: a second open would
     // find the queue owned.
     int fd = fcntl(queue_->fd(), F_DUPFD_CLOEXEC, 0);

@@ -138,4 +138,13 @@ UqQueue::~UqQueue() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Result<void> check_uq_iodepth(std::string_view path, const std::string& node, unsigned iodepth,
+                              uint32_t queue_depth) {
+  if (iodepth <= queue_depth - 1) return Ok{};
+  return usage_error(fmt::format("{}: --iodepth {} exceeds what {} takes at a time (depth {} less one); "
+                                 "each thread has a queue of its own, so the limit is per thread: use "
+                                 "--iodepth {} or less (any --threads)",
+                                 path, iodepth, node, queue_depth, queue_depth - 1));
+}
+
 }  // namespace qb

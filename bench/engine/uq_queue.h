@@ -73,6 +73,14 @@ class UqQueue {
   UqRingView view_;
 };
 
+// A queue takes at most depth - 1 commands at a time (one slot tells a
+// full ring from an empty one). Every thread of a run owns a queue of its
+// own, so the limit applies to the per-thread --iodepth, whatever
+// --threads is. A usage error naming node and the accepted depth when
+// iodepth exceeds it.
+Result<void> check_uq_iodepth(std::string_view path, const std::string& node, unsigned iodepth,
+                              uint32_t queue_depth);
+
 // The driver's counters summed over the user queues this process has had
 // open (one per thread of a uq run; a closed queue counts with its last
 // values); unset when none was ever opened.

@@ -51,6 +51,8 @@ Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint3
   if (ret < 0) return setup_error(ret, o, name);
   open_ = true;
   sqpoll_ = o.sqpoll;
+  iopoll_ = o.iopoll;
+  enters_ = 0;
   registered_ring_ = false;
   sqe_fd_ = fd;
   sqe_flags_ = 0;
@@ -89,19 +91,34 @@ Result<void> UringRing::open(int fd, const UringOptions& o, void* buffers, uint3
   return Ok{};
 }
 
-int UringRing::submit_no_poll() {
-  if (sqpoll_) return submit(0);  // the SQ thread submits; nothing polls here
-  // What io_uring_submit does before entering, minus GETEVENTS.
+int UringRing::enter(unsigned wait_nr, bool getevents) {
+  // What liburing's submit does before entering: publish the new tail.
   io_uring_sq& sq = ring_.sq;
   unsigned tail = sq.sqe_tail;
   if (sq.sqe_head != tail) {
     sq.sqe_head = tail;
     io_uring_smp_store_release(sq.ktail, tail);
   }
-  unsigned n = tail - *sq.khead;
-  if (n == 0) return 0;
+  unsigned pending = unsubmitted();
+  unsigned flags = getevents ? IORING_ENTER_GETEVENTS : 0;
+  bool needed = getevents;
+  if (sqpoll_) {
+    // The SQ thread consumes the entries; enter only to wake it.
+    io_uring_smp_mb();
+    if (pending && (IO_URING_READ_ONCE(*sq.kflags) & IORING_SQ_NEED_WAKEUP)) {
+      flags |= IORING_ENTER_SQ_WAKEUP;
+      needed = true;
+    }
+  } else {
+    needed |= pending > 0;
+  }
+  if (!needed) return 0;
+  if (registered_ring_) flags |= IORING_ENTER_REGISTERED_RING;
   unsigned fd = registered_ring_ ? static_cast<unsigned>(ring_.enter_ring_fd) : static_cast<unsigned>(ring_.ring_fd);
-  int ret = io_uring_enter(fd, n, 0, registered_ring_ ? IORING_ENTER_REGISTERED_RING : 0, nullptr);
+  enters_++;
+  int ret = io_uring_enter(fd, sqpoll_ ? 0 : pending, wait_nr, flags, nullptr);
+  // A short submit, EAGAIN or EBUSY leave SQEs queued: unsubmitted() sees
+  // them and the next call hands them over.
   if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) return 0;
   return ret;
 }

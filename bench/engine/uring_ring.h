@@ -39,39 +39,53 @@ class UringRing {
   int sqe_fd() const { return sqe_fd_; }
   uint8_t sqe_flags() const { return sqe_flags_; }
 
+  // Hands every queued SQE to the kernel and, with wait_nr, waits for that
+  // many completions in the same call; an IOPOLL ring also polls once. The
+  // kernel may consume fewer SQEs than were queued (a short submit: an SQE
+  // that failed to prepare stops the batch, or the kernel ran out of
+  // resources: EAGAIN, EBUSY): the rest stay in the SQ ring, and the next
+  // submit, reap or poll hands them over, so that nothing the caller
+  // counts as in flight is left behind. 0 or -errno.
   int submit(unsigned wait_nr) {
-    int ret = io_uring_submit_and_wait(&ring_, wait_nr);
-    // Busy/again leave the SQEs queued; the next call submits them.
-    if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) return 0;
-    return ret;
+    return enter(wait_nr, wait_nr > 0 || iopoll_);
   }
 
   // Hands the queued SQEs to the kernel without IORING_ENTER_GETEVENTS. On
   // an IOPOLL ring a plain submit also polls once for completions; this
   // does not (the user queue pending check decides when to poll).
-  int submit_no_poll();
-  // One pass of the kernel's completion polling (IOPOLL), not waiting.
-  int poll_once() {
-    int ret = io_uring_get_events(&ring_);
-    return ret >= 0 || ret == -EAGAIN || ret == -EINTR || ret == -EBUSY ? 0 : ret;
-  }
-  // Harvests what the CQ ring already holds; never enters the kernel.
+  int submit_no_poll() { return enter(0, false); }
+  // One pass of the kernel's completion polling (IOPOLL), not waiting; SQEs
+  // a short submit left behind go with it.
+  int poll_once() { return enter(0, true); }
+  // Harvests what the CQ ring already holds; never enters the kernel
+  // unless a short submit left SQEs behind.
   template <class Decode>
   unsigned peek(std::span<Completion> out, Decode&& decode) {
+    if (unsubmitted()) enter(0, false);
     return harvest(out, decode);
   }
 
   template <class Decode>
   int reap(std::span<Completion> out, unsigned wait_nr, Decode&& decode) {
-    unsigned n = harvest(out, decode);
+    unsigned n = peek(out, decode);
     if (n == 0 && wait_nr > 0) {
-      io_uring_cqe* cqe = nullptr;
-      int ret = io_uring_wait_cqe_nr(&ring_, &cqe, wait_nr);
-      if (ret < 0 && ret != -EINTR && ret != -EAGAIN) return ret;
+      int ret = enter(wait_nr, true);
+      if (ret < 0) return ret;
       n = harvest(out, decode);
     }
     return static_cast<int>(n);
   }
+
+  // SQEs queued that the kernel has not consumed yet.
+  unsigned unsubmitted() const { return io_uring_sq_ready(&ring_); }
+  // io_uring_enter calls made on this ring since it was opened.
+  uint64_t enters() const { return enters_; }
+
+ private:
+  // Publishes the queued SQEs and enters the kernel when there is
+  // something to submit, to wait for or to poll, as liburing's submit
+  // does, but with one system call per call, counted.
+  int enter(unsigned wait_nr, bool getevents);
 
  private:
   template <class Decode>
@@ -89,7 +103,9 @@ class UringRing {
   io_uring ring_{};
   bool open_ = false;
   bool sqpoll_ = false;
+  bool iopoll_ = false;
   bool registered_ring_ = false;
+  uint64_t enters_ = 0;
   int sqe_fd_ = -1;
   uint8_t sqe_flags_ = 0;
 };
@@ -110,6 +126,8 @@ class UringEngine : public Engine {
   int reap(std::span<Completion> out, unsigned wait_nr) override {
     return ring_.reap(out, wait_nr, decoder());
   }
+
+  uint64_t kernel_entries() const override { return ring_.enters(); }
 
   void teardown() override {
     ring_.close();

@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -23,6 +25,25 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 double tv_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
+
+// What a worker reads of itself at each edge of its window: rusage (the
+// usr/sys split, tick-sampled), the thread's CPU clock (exact; a kernel
+// without CONFIG_POSIX_TIMERS, such as a tiny config, has none) and the
+// engine's kernel entries.
+struct ThreadMeter {
+  rusage ru{};
+  uint64_t cpu_ns = 0;
+  bool cpu_clock = false;  // cpu_ns was read
+  uint64_t entries = 0;
+
+  void take(const Engine& eng) {
+    getrusage(RUSAGE_THREAD, &ru);
+    timespec ts{};
+    cpu_clock = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0;
+    cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+    entries = eng.kernel_entries();
+  }
+};
 
 // Written by one worker, read by the sampling thread: relaxed stores of
 // plain counters, no locks in the I/O loop.
@@ -50,6 +71,7 @@ struct Shared {
   bool gated = false;
   std::atomic<uint64_t> measure_ns{UINT64_MAX};
   std::atomic<unsigned> loops_done{0};  // workers out of their measured loop
+  std::unique_ptr<std::atomic<int>[]> tids;  // each worker's thread id, set before it is ready
   std::mutex err_mu;  // guards first_error; taken only on the failure path
   std::optional<Error> first_error;
 
@@ -107,10 +129,11 @@ struct WorkerWindow {
   bool measuring = false;
   uint64_t start = 0;   // when measuring began
   uint64_t issued = 0;  // I/Os issued while measuring
-  rusage ru0{}, ru1{};
-  bool ru1_taken = false;
+  const Engine& eng;
+  ThreadMeter m0, m1;
+  bool m1_taken = false;
 
-  WorkerWindow(const Shared& sh, unsigned t, uint64_t run_start) {
+  WorkerWindow(const Shared& sh, unsigned t, uint64_t run_start, const Engine& e) : eng(e) {
     const WorkloadOptions& w = sh.spec->workload;
     timed = w.ios == 0;
     gated = sh.gated;
@@ -120,7 +143,7 @@ struct WorkerWindow {
     if (!timed) ios_target = w.ios / w.threads + (t < w.ios % w.threads ? 1 : 0);
     measuring = w.ramp_s <= 0;
     start = run_start;
-    if (measuring) getrusage(RUSAGE_THREAD, &ru0);
+    if (measuring) m0.take(eng);
   }
 
   void open_if_due(uint64_t now, const Shared& sh) {
@@ -130,7 +153,7 @@ struct WorkerWindow {
     measuring = true;
     start = now;
     end = open_at + runtime_ns;
-    getrusage(RUSAGE_THREAD, &ru0);
+    m0.take(eng);
   }
   bool over(uint64_t now) const { return timed ? now >= end : (measuring && issued >= ios_target); }
   // A timed window closes when issuing stops: completions after it are not
@@ -138,8 +161,8 @@ struct WorkerWindow {
   // could otherwise add seconds of spinning to a window of one).
   void issuing_stopped() {
     if (!timed || !measuring) return;
-    getrusage(RUSAGE_THREAD, &ru1);
-    ru1_taken = true;
+    m1.take(eng);
+    m1_taken = true;
   }
   // At most the I/Os left of a counted window.
   unsigned cap(unsigned n) const {
@@ -150,7 +173,7 @@ struct WorkerWindow {
     return measuring && submitted_at >= start && !(timed && done > end);
   }
   void close() {
-    if (!ru1_taken) getrusage(RUSAGE_THREAD, &ru1);
+    if (!m1_taken) m1.take(eng);
   }
 };
 
@@ -165,6 +188,23 @@ struct Slots {
   explicit Slots(unsigned depth) : free_tags(depth), nfree(depth), submitted_at(depth), offset(depth), write(depth) {
     for (unsigned i = 0; i < depth; i++) free_tags[i] = static_cast<uint16_t>(depth - 1 - i);
   }
+};
+
+// The bound on the error of each latency from stamping per batch rather
+// than per I/O. An I/O is stamped just before the call that submits its
+// batch (t0) and reaches the kernel before that call returns (t1); its
+// completion is stamped just after the reap that harvests it (done), and
+// was posted after the previous pass of the loop began (that pass's reap
+// took every completion then in the CQ). So a latency overstates the true
+// one by at least 0 and at most (t1 - t0) + (done - previous pass's
+// start); the bound is the largest of each over the window. It includes
+// any time the loop waited for a batch of completions: the first of a
+// batch waits for the last.
+struct StampBound {
+  uint64_t submit_ns = 0, harvest_ns = 0;
+  void submitted(uint64_t t0, uint64_t t1) { submit_ns = std::max(submit_ns, t1 - t0); }
+  void harvested(uint64_t after, uint64_t done) { harvest_ns = std::max(harvest_ns, done - after); }
+  uint64_t bound() const { return submit_ns + harvest_ns; }
 };
 
 struct LoopCounters {
@@ -201,12 +241,17 @@ class IoLoop {
         comps_(sh.depth.iodepth),
         slots_(sh.depth.iodepth),
         seq_(w_, t, sh.ranges[t]),
-        win_(sh, t, sh.start_ns.load(std::memory_order_acquire)),
+        win_(sh, t, sh.start_ns.load(std::memory_order_acquire), eng),
+        pass_start_(win_.start),
         last_done_(win_.start) {}
 
   Result<void> run() {
     for (;;) {
       uint64_t now = now_ns();
+      // Every pass reaps, and a reap takes every completion the CQ holds:
+      // a completion harvested in the next pass was posted after now.
+      prev_pass_start_ = pass_start_;
+      pass_start_ = now;
       win_.open_if_due(now, sh_);
       if (issuing_ && (g_stop.load(std::memory_order_relaxed) || sh_.failed.load(std::memory_order_relaxed) ||
                        win_.over(now))) {
@@ -217,7 +262,7 @@ class IoLoop {
       unsigned to_submit = issuing_ ? win_.cap(std::min(slots_.nfree, sbatch_)) : 0;
       int got;
       if (to_submit) {
-        auto r = submit(now, to_submit);
+        auto r = submit(to_submit);
         if (!r) return r;
         got = eng_.reap(comps_, 0);
       } else {
@@ -245,13 +290,12 @@ class IoLoop {
   uint64_t issued() const { return seq_.index(); }
 
  private:
-  Result<void> submit(uint64_t now, unsigned n) {
+  Result<void> submit(unsigned n) {
     for (unsigned i = 0; i < n; i++) {
       uint16_t tag = slots_.free_tags[--slots_.nfree];
       IoOp op = seq_.next();
       char* buf = buffers_ + static_cast<size_t>(tag) * w_.bs;
       reqs_[i] = IoRequest{op.offset, buf, w_.bs, tag, op.write};
-      slots_.submitted_at[tag] = now;
       slots_.offset[tag] = op.offset;
       slots_.write[tag] = op.write;
       if (w_.verify && op.write) stamp_block(buf, w_.bs, op.offset, lba_size_, w_.seed);
@@ -261,7 +305,12 @@ class IoLoop {
     // Wait only once the queue is full, for a completion batch, as
     // t/io_uring does; polled rings reap in the same enter regardless.
     unsigned wait = (!s_.path->poll && slots_.nfree == 0) ? std::min(cbatch_, inflight_) : 0;
+    // Stamped once the batch is built, just before the call that hands it
+    // to the kernel: each I/O of it reaches the device within that call.
+    uint64_t t0 = now_ns();
+    for (unsigned i = 0; i < n; i++) slots_.submitted_at[reqs_[i].tag] = t0;
     int rc = eng_.submit(std::span<const IoRequest>(reqs_.data(), n), wait);
+    if (win_.measuring) stamps_.submitted(t0, now_ns());
     n_.submit_calls++;
     n_.submitted += n;
     if (rc < 0) {
@@ -274,6 +323,7 @@ class IoLoop {
   Result<void> complete(unsigned got) {
     uint64_t done = now_ns();
     last_done_ = done;
+    uint64_t counted = n_.ios;
     n_.reaped += got;
     inflight_ -= got;
     for (unsigned i = 0; i < got; i++) {
@@ -295,6 +345,8 @@ class IoLoop {
       n_.reads += !slots_.write[tag];
       n_.bytes += w_.bs;
     }
+    // Only harvests that recorded a latency bound the error of one.
+    if (n_.ios != counted) stamps_.harvested(prev_pass_start_, done);
     return Ok{};
   }
 
@@ -313,7 +365,13 @@ class IoLoop {
     out_.reap_calls = n_.reap_calls;
     out_.reaped = n_.reaped;
     out_.empty_reaps = n_.empty;
-    const rusage &ru0 = win_.ru0, &ru1 = win_.ru1;
+    const rusage &ru0 = win_.m0.ru, &ru1 = win_.m1.ru;
+    out_.cpu_clock = win_.m0.cpu_clock && win_.m1.cpu_clock;
+    out_.cpu_ns = out_.cpu_clock ? win_.m1.cpu_ns - win_.m0.cpu_ns
+                                 : static_cast<uint64_t>((tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) +
+                                                          tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime)) * 1e9);
+    out_.kernel_entries = win_.m1.entries - win_.m0.entries;
+    out_.stamp_error_ns = stamps_.bound();
     out_.utime_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
     out_.stime_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
     out_.vol_ctx_switches = static_cast<uint64_t>(ru1.ru_nvcsw - ru0.ru_nvcsw);
@@ -335,6 +393,8 @@ class IoLoop {
   IoSequence seq_;
   WorkerWindow win_;
   LoopCounters n_;
+  StampBound stamps_;
+  uint64_t pass_start_ = 0, prev_pass_start_ = 0;
   uint64_t last_done_;
   unsigned inflight_ = 0;
   bool issuing_ = true;
@@ -357,6 +417,7 @@ void Worker::run() {
   const WorkloadOptions& w = s.workload;
   out.thread = t;
   out.hist = std::make_unique<Histogram>();
+  sh.tids[t].store(static_cast<int>(gettid()));
   if (!w.cpus.empty()) {
     out.cpu = w.cpus[t % w.cpus.size()];
     cpu_set_t set;
@@ -371,8 +432,13 @@ void Worker::run() {
   size_t align = std::max<size_t>(4096, s.device.lba_size);
   size_t len = static_cast<size_t>(sh.depth.iodepth) * w.bs;
   char* buffers = static_cast<char*>(std::aligned_alloc(align, (len + align - 1) / align * align));
+  // Without buffers the run fails here, and the engine is never set up.
+  if (!buffers)
+    sh.fail(runtime_error(fmt::format("{}: thread {}: cannot allocate {} bytes of I/O buffers (--iodepth {} x "
+                                      "--bs {}): {}; use a smaller --iodepth or --bs", s.path->name, t, len,
+                                      sh.depth.iodepth, w.bs, strerror(errno)), errno));
   // Non-verify writes carry a fixed non-zero pattern, set up once here.
-  for (size_t i = 0; i < len; i += 8) {
+  for (size_t i = 0; buffers && i < len; i += 8) {
     uint64_t v = mix64(i ^ w.seed);
     memcpy(buffers + i, &v, 8);
   }
@@ -589,6 +655,66 @@ class Control {
   LiveTotals prev_;
 };
 
+// The run's own measures over the window, outermost of its window hooks:
+// the irq and softirq time of the CPUs the threads are pinned to, and the
+// hardware counters. Counted per CPU when every thread is pinned, so that
+// interrupt work done on those CPUs while a thread sleeps is the path's
+// cost, as in the lab's instruction counts (which cover the whole guest
+// CPU); per thread otherwise (a thread that migrates would leave a CPU
+// counter behind), or when counting a CPU is not permitted.
+class RunMeters final : public WindowHooks {
+ public:
+  RunMeters(const Shared& sh, WindowHooks* next) : next_(next) {
+    const WorkloadOptions& w = sh.spec->workload;
+    for (unsigned t = 0; t < w.threads && !w.cpus.empty(); t++) {
+      int cpu = w.cpus[t % w.cpus.size()];
+      if (std::find(cpus_.begin(), cpus_.end(), cpu) == cpus_.end()) cpus_.push_back(cpu);
+    }
+    std::vector<int> tids;
+    for (unsigned t = 0; t < w.threads; t++) tids.push_back(sh.tids[t].load());
+    auto hw = cpus_.empty() ? HwCounterSet::open(HwScope::thread, tids) : HwCounterSet::open(HwScope::cpu, cpus_);
+    if (!hw && !cpus_.empty() && hw.error().kind == ErrorKind::usage) hw = HwCounterSet::open(HwScope::thread, tids);
+    if (hw) hw_ = std::move(*hw);
+    else note_ = hw.error().message;
+  }
+
+  void window_start() override {
+    if (!cpus_.empty()) irq0_ = read_cpu_irq_times(cpus_);
+    hw0_ = read_hw();
+    if (next_) next_->window_start();
+  }
+  void window_end() override {
+    if (next_) next_->window_end();
+    hw1_ = read_hw();
+    if (!cpus_.empty()) irq1_ = read_cpu_irq_times(cpus_);
+  }
+
+  void fill(PathResult& res) const {
+    if (irq0_ && irq1_)
+      res.cpu_irq = CpuIrqTimes{irq1_->irq_ns - irq0_->irq_ns, irq1_->softirq_ns - irq0_->softirq_ns};
+    res.hw_note = note_;
+    if (hw_) res.hw_scope = hw_->scope();
+    if (hw0_ && hw1_) res.hw = *hw1_ - *hw0_;
+    else if (note_.empty()) res.hw_note = "hardware counters: the measured window did not open";
+  }
+
+ private:
+  std::optional<HwCounts> read_hw() {
+    if (!hw_) return std::nullopt;
+    auto c = hw_->read();
+    if (c) return *c;
+    note_ = c.error().message;
+    return std::nullopt;
+  }
+
+  WindowHooks* next_;
+  std::vector<int> cpus_;
+  std::unique_ptr<HwCounterSet> hw_;
+  std::string note_;
+  std::optional<HwCounts> hw0_, hw1_;
+  std::optional<CpuIrqTimes> irq0_, irq1_;
+};
+
 // The run's figures from its threads'.
 void sum_threads(PathResult& res, bool verify) {
   res.hist = std::make_unique<Histogram>();
@@ -597,6 +723,7 @@ void sum_threads(PathResult& res, bool verify) {
     res.ios += tr.ios;
     res.bytes += tr.bytes;
     res.elapsed_s = std::max(res.elapsed_s, tr.elapsed_s);
+    res.stamp_error_ns = std::max(res.stamp_error_ns, tr.stamp_error_ns);
     res.hist->merge(*tr.hist);
     merge_errors(res.errors, tr.errors);
     res.verify.blocks_checked += tr.verify.blocks_checked;
@@ -614,6 +741,36 @@ void sum_threads(PathResult& res, bool verify) {
 }  // namespace
 
 void request_stop() { g_stop.store(true); }
+bool stop_requested() { return g_stop.load(); }
+void clear_stop() { g_stop.store(false); }
+
+uint64_t buffer_memory_limit() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2 : UINT64_MAX;
+}
+
+namespace {
+std::string bytes_iec(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(b);
+  unsigned u = 0;
+  while (v >= 1024 && u + 1 < std::size(units)) v /= 1024, u++;
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+}  // namespace
+
+Result<void> check_buffer_memory(const WorkloadOptions& w, const PathInfo& p, uint64_t limit_bytes) {
+  unsigned depth = effective_depth(w, p).iodepth;
+  uint64_t per_slot = static_cast<uint64_t>(w.bs) * w.threads;
+  uint64_t need = per_slot * depth;
+  if (need <= limit_bytes) return Ok{};
+  uint64_t fits = limit_bytes / per_slot;
+  std::string what = fmt::format("{}: --iodepth {} x --bs {} x --threads {} needs {} of I/O buffers, more than "
+                                 "half of this machine's memory ({})", p.name, depth, w.bs, w.threads,
+                                 bytes_iec(need), bytes_iec(limit_bytes));
+  if (fits == 0) return usage_error(what + "; use fewer --threads or a smaller --bs");
+  return usage_error(fmt::format("{}; use --iodepth {} or less at this --bs and --threads", what, fits));
+}
 
 EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p) {
   EffectiveDepth d{w.iodepth, w.submit_batch, w.complete_batch};
@@ -625,6 +782,7 @@ EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p) {
 
 Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   const WorkloadOptions& w = spec.workload;
+  if (auto m = check_buffer_memory(w, *spec.path, buffer_memory_limit()); !m) return m.error();
   auto ranges = split_range(w);
   if (!ranges) return ranges.error();
   Shared sh;
@@ -632,7 +790,9 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   sh.depth = effective_depth(w, *spec.path);
   sh.ranges = std::move(*ranges);
   sh.live = std::make_unique<LiveCounters[]>(w.threads);
-  g_stop.store(false);
+  sh.tids = std::make_unique<std::atomic<int>[]>(w.threads);
+  // A stop requested before this run (Ctrl-C between two runs) stands:
+  // the workers see it at once and the run ends with nothing measured.
 
   PathResult res;
   res.path = std::string(spec.path->name);
@@ -642,17 +802,20 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   res.complete_batch = sh.depth.complete_batch;
   res.threads.resize(w.threads);
 
-  sh.gated = spec.hooks && w.ramp_s > 0;
+  // The run's own meters are always among the hooks: a ramp is always gated.
+  sh.gated = w.ramp_s > 0;
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < w.threads; t++)
     threads.emplace_back([&sh, &res, t] { Worker{sh, t, res.threads[t]}.run(); });
   while (sh.ready.load() < w.threads) std::this_thread::yield();
-  Control control(sh, spec.hooks, res, progress);
+  RunMeters meters(sh, spec.hooks);
+  Control control(sh, &meters, res, progress);
   control.run();
   for (auto& th : threads) th.join();
   control.end_window();
   if (sh.first_error) return *sh.first_error;
   sum_threads(res, w.verify);
+  meters.fill(res);
   res.interrupted = g_stop.load();
   return res;
 }

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cpu_meters.h"
 #include "device.h"
 #include "engine_factory.h"
 #include "histogram.h"
@@ -57,8 +59,12 @@ struct ThreadResult {
   uint64_t reaped = 0;
   uint64_t empty_reaps = 0;
   double elapsed_s = 0;
-  double utime_s = 0;
+  double utime_s = 0;  // getrusage: tick-sampled, kept for the usr/sys split
   double stime_s = 0;
+  uint64_t cpu_ns = 0;  // CLOCK_THREAD_CPUTIME_ID over the window: exact
+  bool cpu_clock = true;  // false: the kernel has no thread CPU clock, cpu_ns is usr + sys
+  uint64_t kernel_entries = 0;  // io_uring_enter calls over the window
+  uint64_t stamp_error_ns = 0;  // bound on each latency's error from batching
   uint64_t vol_ctx_switches = 0;
   uint64_t invol_ctx_switches = 0;
   std::vector<ErrorCount> errors;
@@ -84,6 +90,15 @@ struct PathResult {
   uint64_t error_count = 0;
   VerifyResult verify;
   bool interrupted = false;
+  uint64_t stamp_error_ns = 0;  // the largest of the threads'
+  // irq and softirq time of the CPUs the threads are pinned to, over the
+  // window; unset when they are not pinned or /proc/stat was unreadable.
+  std::optional<CpuIrqTimes> cpu_irq;
+  // Hardware cycles and instructions over the window, and where they were
+  // counted; unset with hw_note saying why (no PMU, no permission).
+  std::optional<HwCounts> hw;
+  HwScope hw_scope = HwScope::thread;
+  std::string hw_note;
 };
 
 struct ProgressSample {
@@ -105,7 +120,18 @@ EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p);
 Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress);
 
 // SIGINT asks every running thread to stop; the partial result is kept and
-// marked interrupted.
+// marked interrupted. The request stays until clear_stop(): a run started
+// after it stops at once, so a Ctrl-C between two runs of a compare stops
+// the whole compare.
 void request_stop();
+bool stop_requested();
+void clear_stop();
+
+// I/O buffers take --iodepth x --bs bytes per thread (the path's effective
+// depth), allocated before the run; limit_bytes bounds them over all
+// threads. A usage error naming the options and the depth that fits.
+Result<void> check_buffer_memory(const WorkloadOptions& w, const PathInfo& p, uint64_t limit_bytes);
+// The bound run_path applies: half of this machine's physical memory.
+uint64_t buffer_memory_limit();
 
 }  // namespace qb

@@ -14,7 +14,7 @@ expect_status 0 "compare, verify and fio side by side in the guest" \
 	lab_vm --results "$out" --append "nvme.poll_queues=1" --nvme file,size=256M,qpairs=8 \
 	-- "$top/tests/guest/bench-compare.sh" "$out" "$build"
 
-if python3 "$top/tests/unit/validate_report.py" "$top/reports/schema/nvme-qbench-report.v1.schema.json" \
+if python3 "$top/tests/unit/validate_report.py" "$top/reports/schema" \
 	"$out"/compare.json "$out"/verify-*.json "$out"/side-qb-*.json; then
 	pass "every report validates against the schema"
 else

@@ -69,4 +69,35 @@ for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
+
+# Schema version 2 figures on the paths only this kernel has: every
+# io_uring_enter counted (uq-poll-check's kernel polls included), thread
+# CPU time, a latency bound and histogram, and hardware counters or the
+# reason there are none (no PMU under TCG), the runs going on either way.
+if python3 - "$out" <<'PY'; then pass "reports: kernel entries, CPU time, latency bound and hw counters or why not"; else fail "version 2 figures"; fi
+import glob, json, os, sys
+bad = []
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
+    if os.path.basename(f) == "list.json":
+        continue
+    d = json.load(open(f))
+    if d["schema_version"] != 2:
+        bad.append(f"{f}: schema_version {d['schema_version']}")
+    for r in d["runs"]:
+        k, lat = r["kernel_entries"], r["latency_ns"]
+        print(f"{os.path.basename(f):22} {r['path']:14} enters/IO {k['per_io']} cpu ns/IO {r['cpu']['busy_ns_per_io']} "
+              f"stamp error {lat['stamp_error_ns']} ns, {len(lat['histogram']['bins'])} bins, hw {r['hw_counters']}")
+        if r["path"] != "psync" and not (k["io_uring_enter"] > 0 and k["per_io"] > 0):
+            bad.append(f"{f} {r['path']}: no io_uring_enter counted")
+        if r["cpu"]["thread_ns"] <= 0 or lat["stamp_error_ns"] is None or not lat["histogram"]["bins"]:
+            bad.append(f"{f} {r['path']}: no CPU time, latency bound or histogram")
+        if sum(b[2] for b in lat["histogram"]["bins"]) != lat["count"]:
+            bad.append(f"{f} {r['path']}: histogram bins do not add up to the count")
+        if r["hw_counters"] is None and not d["hw_counters_note"]:
+            bad.append(f"{f} {r['path']}: no hardware counters and no reason")
+    print(f"{os.path.basename(f)}: hw_counters_note: {d['hw_counters_note']}")
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
 done_testing

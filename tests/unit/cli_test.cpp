@@ -1,10 +1,17 @@
 #include "cli.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_util.h"
 
@@ -57,6 +64,9 @@ TEST(Cli, RejectsInvalidOptions) {
   o.rw = "randrw";
   o.w.verify = true;
   expect_usage(o, "--verify with --rw randrw");
+  o = run_opts();
+  o.progress = "always";
+  expect_usage(o, "--progress always: unknown mode; use auto, tty, run, second or off");
   o = run_opts();
   o.w.rwmixread = 70;
   expect_usage(o, "--rwmixread applies only");
@@ -268,6 +278,43 @@ TEST(Cli, UqDeviceIsCheckedAgainstTheUqPaths) {
   r = validate_options(unknown);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("unknown path"), std::string::npos) << r.error().message;
+}
+
+// Issue 14, bug 5: Ctrl-C stops the whole compare, not only the run it
+// lands in, and the report written is valid JSON that says it is partial
+// and which measured runs did not run.
+TEST(Cli, CtrlCStopsTheCompareAndTheReportSaysPartial) {
+  test::ScratchFile f(16 << 20);
+  std::string json_path = f.path() + ".json";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    execl(QB_BINARY, QB_BINARY, "compare", "--device", f.path().c_str(), "--paths", "psync,block-irq", "--rounds",
+          "4", "--runtime", "1", "--quiet", "--json", json_path.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGINT);
+  int st = 0;
+  ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFEXITED(st)) << "the tool finishes its report after Ctrl-C";
+  EXPECT_EQ(WEXITSTATUS(st), 0);
+  std::ifstream in(json_path);
+  ASSERT_TRUE(in.good()) << "a report is written";
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  std::filesystem::remove(json_path);
+  ASSERT_FALSE(j.is_discarded()) << "valid JSON";
+  EXPECT_EQ(j["status"]["partial"], true);
+  size_t ran = j["runs"].size(), not_run = j["status"]["not_run"].size();
+  EXPECT_EQ(ran + not_run, 8u) << "every planned run either ran or is listed";
+  EXPECT_LE(ran, 3u) << "the compare stopped";
+  for (const auto& n : j["status"]["not_run"]) {
+    EXPECT_TRUE(n["path"] == "psync" || n["path"] == "block-irq");
+    EXPECT_GE(n["round"].get<int>(), 1);
+  }
 }
 
 }  // namespace

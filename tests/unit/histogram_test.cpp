@@ -81,5 +81,51 @@ TEST(Histogram, EmptyReportsZero) {
   EXPECT_EQ(h.max(), 0u);
 }
 
+TEST(Histogram, BinsAreSparseAscendingAndHoldEveryValue) {
+  Histogram h;
+  for (uint64_t v : {5ull, 5ull, 300ull, 1000000ull, 1000001ull, 250ull}) h.record(v);
+  auto bins = h.bins();
+  ASSERT_EQ(bins.size(), 4u) << "only non-empty bins; 1000000 and 1000001 share one";
+  uint64_t total = 0, prev_upper = 0;
+  for (const auto& b : bins) {
+    EXPECT_LT(b.lower, b.upper_exclusive);
+    EXPECT_GE(b.lower, prev_upper);
+    prev_upper = b.upper_exclusive;
+    total += b.count;
+  }
+  EXPECT_EQ(total, h.count());
+  EXPECT_EQ(bins[0].lower, 5u);
+  EXPECT_EQ(bins[0].upper_exclusive, 6u);
+  EXPECT_EQ(bins[0].count, 2u);
+  EXPECT_LE(bins[3].lower, 1000000u);
+  EXPECT_GT(bins[3].upper_exclusive, 1000001u);
+  EXPECT_EQ(bins[3].count, 2u);
+}
+
+// Merging by summing identical bins gives the histogram of all the values.
+TEST(Histogram, BinsOfTwoRunsSumToTheMergedHistogram) {
+  Histogram a, b, all;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; i++) {
+    uint64_t v = rng() % 5000000;
+    (i % 3 ? a : b).record(v);
+    all.record(v);
+  }
+  std::vector<HistogramBin> merged = a.bins();
+  for (const auto& x : b.bins()) {
+    auto it = std::find_if(merged.begin(), merged.end(),
+                           [&](const HistogramBin& m) { return m.lower == x.lower && m.upper_exclusive == x.upper_exclusive; });
+    if (it == merged.end()) merged.push_back(x);
+    else it->count += x.count;
+  }
+  std::sort(merged.begin(), merged.end(), [](const auto& l, const auto& r) { return l.lower < r.lower; });
+  auto want = all.bins();
+  ASSERT_EQ(merged.size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) {
+    EXPECT_EQ(merged[i].lower, want[i].lower);
+    EXPECT_EQ(merged[i].count, want[i].count);
+  }
+}
+
 }  // namespace
 }  // namespace qb

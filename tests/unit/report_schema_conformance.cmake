@@ -1,5 +1,6 @@
 # Runs nvme-qbench run and compare on a scratch file and validates both
-# reports against the schema; a run that fails or an invalid report fails.
+# reports against the schema of the version they carry (SCHEMA is the
+# schema folder); a run that fails or an invalid report fails.
 string(RANDOM LENGTH 8 tag)
 set(img ${TEST_DIR}/qb-schema-${tag}.img)
 file(WRITE ${img} "")
@@ -23,6 +24,11 @@ if(NOT rc EQUAL 0)
 endif()
 execute_process(COMMAND python3 ${VALIDATOR} ${SCHEMA} ${run_json} ${cmp_json} RESULT_VARIABLE rc)
 file(REMOVE ${img} ${run_json} ${cmp_json})
+# 77: the folder has no schema for the version the tool writes (ctest
+# reports the test as skipped, from the SKIP: line the validator printed).
+if(rc EQUAL 77)
+  return()
+endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "report does not conform to the schema")
 endif()

@@ -46,17 +46,38 @@ ReportInput input_for(Fixture& fx, const std::string& command) {
   return in;
 }
 
-int validate(const json& j) { return test::validate_report(j); }
+// The schema of the version this build writes. Until it is in the tree
+// (the report side of issue 14 brings version 2), the tests check the
+// written fields against the contract only and say that the schema
+// check was skipped.
+std::string schema_file() {
+  return std::string(QB_SCHEMA_DIR) + "/nvme-qbench-report.v" + std::to_string(written_schema_version) +
+         ".schema.json";
+}
+bool have_schema() { return std::ifstream(schema_file()).good(); }
+#define SKIP_WITHOUT_SCHEMA()                                                                     \
+  if (!have_schema())                                                                             \
+  GTEST_SKIP() << "no " << schema_file() << ": the written fields were checked, the schema was not"
+
+// 0 valid, 1 invalid (against the schema of the written version).
+int validate(const json& j) {
+  std::string path = std::string(QB_TEST_DIR) + "/qb-run-report-" + std::to_string(getpid()) + ".json";
+  EXPECT_TRUE(write_report(path, j).ok());
+  int rc = test::run_status(std::string("python3 ") + QB_VALIDATOR + " " + schema_file() + " " + path + " >/dev/null");
+  unlink(path.c_str());
+  return rc;
+}
 
 TEST(Report, RunReportConformsToTheSchema) {
   Fixture fx;
   run_paths(fx, {"block-irq"}, 1);
   json j = build_report(input_for(fx, "run"));
-  EXPECT_EQ(j["schema_version"], report_schema_version);
+  EXPECT_EQ(j["schema_version"], written_schema_version);
   EXPECT_EQ(j["device"]["is_nvme"], false);
   EXPECT_TRUE(j["device"]["note"].is_string()) << "a file must be labeled as not NVMe";
   EXPECT_EQ(j["runs"][0]["ios"], 500);
   EXPECT_EQ(j["runs"][0]["latency_ns"]["count"], 500);
+  SKIP_WITHOUT_SCHEMA();
   EXPECT_EQ(validate(j), 0);
 }
 
@@ -65,6 +86,7 @@ TEST(Report, SchemaRejectsBrokenReports) {
   Fixture fx;
   run_paths(fx, {"psync"}, 1);
   json good = build_report(input_for(fx, "run"));
+  SKIP_WITHOUT_SCHEMA();
   json j = good;
   j.erase("runs");
   EXPECT_EQ(validate(j), 1);
@@ -75,7 +97,7 @@ TEST(Report, SchemaRejectsBrokenReports) {
   j["runs"][0]["path"] = "uq-poll-check";
   EXPECT_EQ(validate(j), 0);
   j = good;
-  j["schema_version"] = 2;
+  j["schema_version"] = written_schema_version + 1;
   EXPECT_EQ(validate(j), 1);
   j = good;
   j["runs"][0]["latency_ns"].erase("p99_9");
@@ -114,11 +136,15 @@ TEST(Report, CompareReportConformsAndTablesName) {
   json j = build_report(in);
   EXPECT_EQ(j["comparison"]["paths"].size(), 2u);
   EXPECT_EQ(j["comparison"]["paths"][0]["ratio_to_baseline"], 1.0);
-  EXPECT_EQ(validate(j), 0);
   std::string table = format_compare_table(in.comparison, "psync", 2);
   EXPECT_TRUE(std::regex_search(table, std::regex("block-irq +[0-9.]+[KM]? ")));
   std::string runs = format_run_table(in.runs);
   EXPECT_NE(runs.find("p99.99us"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(runs, std::regex("enter/IO +usr/IO +sys/IO +cpu/IO")));
+  EXPECT_TRUE(std::regex_search(runs, std::regex("\\npsync .* 0\\.000 ")))
+      << "psync makes no io_uring_enter calls:\n" << runs;
+  SKIP_WITHOUT_SCHEMA();
+  EXPECT_EQ(validate(j), 0);
 }
 
 TEST(Report, ProgressLineLooksLikeTIoUring) {
@@ -137,6 +163,98 @@ TEST(Report, ErrorsAreNamed) {
   r.path = "ng-poll";
   r.errors.push_back(ErrorCount{0x80, 5, false, 3, 1234});
   EXPECT_NE(format_errors(r).find("LBA Out of Range (first at LBA 1234)"), std::string::npos);
+}
+
+// The fields of schema version 2, as docs/schema-v2-contract.md states
+// them for the readers.
+void expect_number_or_null(const json& v, const std::string& what) {
+  EXPECT_TRUE(v.is_number() || v.is_null()) << what << ": " << v.dump();
+}
+
+void expect_v2_run(const json& r, bool io_uring) {
+  const json& h = r["latency_ns"]["histogram"]["bins"];
+  ASSERT_TRUE(h.is_array());
+  uint64_t total = 0, prev_upper = 0;
+  for (const auto& b : h) {
+    ASSERT_TRUE(b.is_array() && b.size() == 3) << b.dump();
+    EXPECT_LT(b[0].get<uint64_t>(), b[1].get<uint64_t>());
+    EXPECT_GE(b[0].get<uint64_t>(), prev_upper) << "ascending, disjoint";
+    EXPECT_GT(b[2].get<uint64_t>(), 0u) << "only non-empty bins";
+    prev_upper = b[1].get<uint64_t>();
+    total += b[2].get<uint64_t>();
+  }
+  EXPECT_EQ(total, r["latency_ns"]["count"].get<uint64_t>());
+  EXPECT_TRUE(r["latency_ns"]["stamp_error_ns"].is_number());
+  const json& cpu = r["cpu"];
+  EXPECT_TRUE(cpu["thread_ns"].is_number_integer());
+  EXPECT_TRUE(cpu["irq_ns"].is_null()) << "not pinned";
+  EXPECT_TRUE(cpu["softirq_ns"].is_null());
+  expect_number_or_null(cpu["busy_ns_per_io"], "busy_ns_per_io");
+  uint64_t thread_ns = 0;
+  for (const auto& t : r["threads"]) thread_ns += t["cpu_ns"].get<uint64_t>();
+  EXPECT_EQ(thread_ns, cpu["thread_ns"].get<uint64_t>());
+  EXPECT_TRUE(r["threads"][0].contains("usr_s") && r["threads"][0].contains("sys_s")) << "usr_s/sys_s stay";
+  const json& k = r["kernel_entries"];
+  EXPECT_TRUE(k["io_uring_enter"].is_number_integer());
+  if (io_uring) {
+    EXPECT_GT(k["io_uring_enter"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(k["per_io"].is_number());
+  } else {
+    EXPECT_EQ(k["io_uring_enter"], 0);
+    EXPECT_TRUE(k["per_io"].is_null());
+  }
+  const json& hw = r["hw_counters"];
+  if (!hw.is_null()) {
+    EXPECT_TRUE(hw["scope"] == "cpu" || hw["scope"] == "thread");
+    for (const char* f : {"cycles_user", "cycles_kernel", "instructions_user", "instructions_kernel"})
+      EXPECT_TRUE(hw[f].is_number_integer()) << f;
+    for (const char* f : {"cycles_per_io", "instructions_per_io", "kernel_instructions_per_io"})
+      expect_number_or_null(hw[f], f);
+  }
+  EXPECT_GE(r["order_in_round"].get<int>(), 1);
+}
+
+TEST(Report, WritesTheVersion2Contract) {
+  Fixture fx;
+  run_paths(fx, {"psync", "block-irq"}, 1);
+  ReportInput in = input_for(fx, "compare");
+  in.runs[1].order_in_round = 2;
+  in.partial = true;
+  in.not_run.push_back(ReportInput::NotRun{"psync", 2});
+  in.env.nvme_irq_affinity.push_back(IrqAffinity{25, "nvme0q1", "0-1"});
+  in.env.mitigations["meltdown"] = "Not affected";
+  json j = build_report(in);
+  EXPECT_EQ(j["schema_version"], 2);
+  expect_v2_run(j["runs"][0], false);
+  expect_v2_run(j["runs"][1], true);
+  EXPECT_EQ(j["runs"][1]["order_in_round"], 2);
+  const json& env = j["environment"];
+  EXPECT_TRUE(env["clocksource"].is_string());
+  EXPECT_TRUE(env["cpu_governor"].is_string() || env["cpu_governor"].is_null());
+  EXPECT_EQ(env["mitigations"]["meltdown"], "Not affected");
+  EXPECT_EQ(env["nvme_irq_affinity"][0], (json{{"irq", 25}, {"name", "nvme0q1"}, {"cpus", "0-1"}}));
+  EXPECT_EQ(j["status"]["partial"], true);
+  EXPECT_EQ(j["status"]["not_run"], json::parse(R"([{"path": "psync", "round": 2}])"));
+  bool all_counted = !j["runs"][0]["hw_counters"].is_null() && !j["runs"][1]["hw_counters"].is_null();
+  EXPECT_EQ(j["hw_counters_note"].is_null(), all_counted) << "a reason exactly when counts are missing";
+  if (!all_counted) {
+    EXPECT_TRUE(j["hw_counters_note"].is_string());
+  }
+}
+
+TEST(Report, PinnedRunsCarryTheirCpusInterruptTime) {
+  Fixture fx;
+  fx.w.cpus = {0};
+  run_paths(fx, {"block-irq"}, 1);
+  json j = build_report(input_for(fx, "run"));
+  const json& cpu = j["runs"][0]["cpu"];
+  EXPECT_TRUE(cpu["irq_ns"].is_number_integer());
+  EXPECT_TRUE(cpu["softirq_ns"].is_number_integer());
+  double busy = (cpu["thread_ns"].get<double>() + cpu["irq_ns"].get<double>() + cpu["softirq_ns"].get<double>()) /
+                j["runs"][0]["ios"].get<double>();
+  EXPECT_DOUBLE_EQ(cpu["busy_ns_per_io"].get<double>(), busy);
+  EXPECT_EQ(j["status"]["partial"], false);
+  EXPECT_TRUE(j["status"]["not_run"].empty());
 }
 
 }  // namespace

@@ -5,6 +5,11 @@
 #include "test_util.h"
 
 #include <cerrno>
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "clock.h"
 
 namespace qb {
 namespace {
@@ -250,6 +255,143 @@ TEST(Runner, ShortReadsAreCountedAsErrors) {
   EXPECT_GT(r->error_count, 0u);
   ASSERT_FALSE(r->errors.empty());
   EXPECT_TRUE(r->errors[0].short_io);
+}
+
+// Issue 14, bug 5: a Ctrl-C that arrives between two runs stops the next
+// one at once, instead of being cleared as it starts.
+TEST(Runner, StopRequestedBeforeARunStopsIt) {
+  ScratchFile f(8 << 20);
+  request_stop();
+  auto r = run_path(spec_for(f.path(), "block-irq", io_count(RwMode::randread, 200000)), nullptr);
+  bool stopped = stop_requested();
+  clear_stop();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(stopped) << "the request outlives the run";
+  EXPECT_TRUE(r->interrupted);
+  EXPECT_EQ(r->ios, 0u);
+}
+
+// Issue 14, bug 7: I/O buffers of --iodepth x --bs per thread are bounded
+// before anything is allocated, with a message naming the limit and what
+// would fit; 64 TiB here, more than any machine this runs on.
+TEST(Runner, IoBuffersBeyondTheMachineAreAClearUsageError) {
+  ScratchFile f(off_t{4} << 30);  // sparse: room for blocks of 1 GiB
+  WorkloadOptions w = io_count(RwMode::randread, 100);
+  w.iodepth = 65535;
+  w.submit_batch = w.complete_batch = 1;
+  w.bs = 1u << 30;
+  RunSpec s = spec_for(f.path(), "block-irq", w);
+  auto r = run_path(s, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("--iodepth 65535"), std::string::npos) << m;
+  EXPECT_NE(m.find("--bs"), std::string::npos) << m;
+  EXPECT_NE(m.find("half of this machine's memory"), std::string::npos) << m;
+  EXPECT_NE(m.find("or less"), std::string::npos) << m;
+}
+
+TEST(Runner, BufferLimitNamesTheDepthThatFits) {
+  WorkloadOptions w;
+  w.iodepth = 64;
+  w.bs = 1 << 20;
+  w.threads = 2;
+  const PathInfo& p = *find_path("block-irq");
+  EXPECT_TRUE(check_buffer_memory(w, p, 128ull << 20).ok());
+  auto r = check_buffer_memory(w, p, 64ull << 20);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("use --iodepth 32 or less"), std::string::npos) << r.error().message;
+  w.threads = 200;
+  r = check_buffer_memory(w, p, 64ull << 20);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("fewer --threads or a smaller --bs"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(check_buffer_memory(w, *find_path("psync"), 256ull << 20).ok()) << "psync runs at depth 1";
+}
+
+// A device with a known latency: each I/O is taken in the middle of a
+// slow submit call and completes exactly lat_ns later. The runner stamps
+// per batch, so what it records may exceed the true latency, never fall
+// short of it, and by no more than the bound it reports.
+class DelayEngine final : public Engine {
+ public:
+  static constexpr uint64_t lat_ns = 2000000, half_call_ns = 150000;
+  Result<void> setup(const EngineConfig&) override { return Ok{}; }
+  int submit(std::span<const IoRequest> reqs, unsigned) override {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(half_call_ns));
+    uint64_t taken = now_ns();
+    for (const auto& r : reqs) pending_.push_back({taken + lat_ns, Completion{r.tag, static_cast<int32_t>(r.len), 0, false}});
+    std::this_thread::sleep_for(std::chrono::nanoseconds(half_call_ns));
+    entries_++;
+    return 0;
+  }
+  int reap(std::span<Completion> out, unsigned wait_nr) override {
+    if (wait_nr && !pending_.empty()) {
+      uint64_t now = now_ns();
+      if (pending_.front().first > now) std::this_thread::sleep_for(std::chrono::nanoseconds(pending_.front().first - now));
+      entries_++;
+    }
+    uint64_t now = now_ns();
+    size_t n = 0;
+    while (n < out.size() && !pending_.empty() && pending_.front().first <= now) {
+      out[n++] = pending_.front().second;
+      pending_.pop_front();
+    }
+    return static_cast<int>(n);
+  }
+  uint64_t kernel_entries() const override { return entries_; }
+  void teardown() override {}
+
+ private:
+  std::deque<std::pair<uint64_t, Completion>> pending_;
+  uint64_t entries_ = 0;
+};
+
+TEST(Runner, LatencyStampsStayWithinTheStatedBound) {
+  ScratchFile f(8 << 20);
+  PathInfo p;
+  p.name = "delay";
+  p.engine = "delay";
+  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<DelayEngine>(); };
+  WorkloadOptions w = io_count(RwMode::randread, 600);
+  w.iodepth = 8;
+  w.submit_batch = 4;
+  w.complete_batch = 4;
+  RunSpec s = spec_for(f.path(), "block-irq", w);
+  s.path = &p;
+  auto r = run_path(s, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->ios, 600u);
+  uint64_t bound = r->stamp_error_ns;
+  EXPECT_GE(bound, 2 * DelayEngine::half_call_ns) << "at least the submit call";
+  // The histogram keeps values to within 1/128 of their size.
+  double slack = 1.0 / 128;
+  EXPECT_GE(static_cast<double>(r->hist->min()), DelayEngine::lat_ns * (1 - slack)) << "never below the truth";
+  EXPECT_LE(static_cast<double>(r->hist->max()), (DelayEngine::lat_ns + bound) * (1 + slack))
+      << "bound " << bound << " ns";
+  EXPECT_EQ(r->threads[0].stamp_error_ns, bound);
+  EXPECT_GT(r->threads[0].kernel_entries, 0u) << "the engine's entries over the window";
+  EXPECT_LE(r->threads[0].kernel_entries, r->threads[0].submit_calls + r->threads[0].reap_calls);
+}
+
+TEST(Runner, ThreadCpuTimeAndPinnedCpuInterruptTime) {
+  ScratchFile f(16 << 20);
+  WorkloadOptions w = io_count(RwMode::randread, 3000);
+  w.cpus = {0};
+  auto r = run_path(spec_for(f.path(), "block-irq", w), nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GT(r->threads[0].cpu_ns, 0u);
+  EXPECT_LE(r->threads[0].cpu_ns, static_cast<uint64_t>(r->elapsed_s * 1e9) + 20000000)
+      << "one thread's CPU time fits in the window";
+  EXPECT_TRUE(r->cpu_irq.has_value()) << "pinned: the CPU's irq and softirq time are read";
+  EXPECT_GT(r->threads[0].kernel_entries, 0u);
+  EXPECT_TRUE(r->hw.has_value() || !r->hw_note.empty()) << "counts or a reason";
+  w.cpus.clear();
+  r = run_path(spec_for(f.path(), "block-irq", w), nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->cpu_irq.has_value()) << "not pinned: no CPU to read";
+  if (r->hw) {
+    EXPECT_EQ(r->hw_scope, HwScope::thread);
+  }
 }
 
 }  // namespace

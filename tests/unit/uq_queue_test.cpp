@@ -234,5 +234,21 @@ TEST(UqOptions, PollPathNeedsNoBlkMqPollQueues) {
   EXPECT_FALSE(resolve_node(*find_path("uq-irq"), f, "").ok());
 }
 
+// Issue 14, bug 1: every thread owns a queue, so the limit is the queue's
+// depth less one per thread, and the message must say so, not that the
+// depth is shared by all --threads (which would send the user to divide it).
+TEST(UqDepth, LimitIsPerThreadAndTheMessageSaysSo) {
+  EXPECT_TRUE(check_uq_iodepth("uq-poll", "/dev/nvme0uq1", 1023, 1024).ok());
+  auto r = check_uq_iodepth("uq-poll", "/dev/nvme0uq1", 1024, 1024);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("--iodepth 1024"), std::string::npos) << m;
+  EXPECT_NE(m.find("use --iodepth 1023 or less"), std::string::npos) << m;
+  EXPECT_NE(m.find("each thread"), std::string::npos) << m;
+  EXPECT_EQ(m.find("all --threads"), std::string::npos) << m;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace qb

@@ -1,0 +1,71 @@
+// What a run costs the CPUs beyond its threads' own time, over the
+// measured window: the irq and softirq time of the CPUs the threads are
+// pinned to (/proc/stat), and the hardware's cycles and instructions, user
+// and kernel apart (perf_event_open), where the machine has a PMU.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.h"
+
+namespace qb {
+
+// irq and softirq time summed over some CPUs. /proc/stat counts it in
+// USER_HZ ticks (10 ms at 100 Hz), so a window's figure is good to a tick
+// per CPU at each edge.
+struct CpuIrqTimes {
+  uint64_t irq_ns = 0, softirq_ns = 0;
+};
+
+// From the text of /proc/stat: the cpuN lines of cpus; unset when one of
+// them is missing or malformed.
+std::optional<CpuIrqTimes> parse_proc_stat_irq(std::string_view text, const std::vector<int>& cpus,
+                                               long ticks_per_s);
+std::optional<CpuIrqTimes> read_cpu_irq_times(const std::vector<int>& cpus, const std::string& path = "/proc/stat");
+
+struct HwCounts {
+  uint64_t cycles_user = 0, cycles_kernel = 0, instructions_user = 0, instructions_kernel = 0;
+};
+HwCounts operator-(const HwCounts& a, const HwCounts& b);
+HwCounts operator+(const HwCounts& a, const HwCounts& b);
+
+// What a PERF_FORMAT_GROUP | TOTAL_TIME_ENABLED | TOTAL_TIME_RUNNING read
+// of the four counters returns ({nr, enabled, running, values...}), as
+// counts scaled up when the PMU multiplexed the group; an error when the
+// group never ran.
+Result<HwCounts> decode_group_read(const uint64_t* words, size_t n);
+
+// Where the counters count. cpu: everything the I/O threads' CPUs execute
+// in the window, interrupt work done while a thread sleeps included, as
+// the lab's instruction counter counts the whole guest CPU; it needs the
+// threads pinned (--cpus) and CAP_PERFMON or perf_event_paranoid <= 0.
+// thread: only the I/O threads, in user space and in the kernel on their
+// behalf, wherever they run.
+enum class HwScope { cpu, thread };
+const char* hw_scope_name(HwScope s);
+
+// One counter group (cycles and instructions, user and kernel apart) per
+// CPU or per thread id, enabled from open to close.
+class HwCounterSet {
+ public:
+  static Result<std::unique_ptr<HwCounterSet>> open(HwScope scope, const std::vector<int>& targets);
+  ~HwCounterSet();
+  HwCounterSet(const HwCounterSet&) = delete;
+  HwCounterSet& operator=(const HwCounterSet&) = delete;
+  HwScope scope() const { return scope_; }
+  // The counts so far, summed over the targets.
+  Result<HwCounts> read() const;
+
+ private:
+  HwCounterSet() = default;
+  HwScope scope_ = HwScope::thread;
+  std::vector<int> leaders_;
+  std::vector<int> fds_;
+};
+
+}  // namespace qb
