@@ -349,7 +349,7 @@ nlohmann::json build_report(const ReportInput& in) {
   }
   json not_run = json::array();
   for (const auto& n : in.not_run) not_run.push_back(json{{"path", n.path}, {"round", n.round}});
-  json report{{"schema_version", written_schema_version},
+  json report{{"schema_version", report_schema_version},
               {"tool", ToolInfo{.version = in.env.tool_version, .git_revision = in.env.git_revision}},
               {"command", in.command},
               {"argv", in.argv},

@@ -23,14 +23,6 @@
 
 namespace qb {
 
-// The schema version this build writes. Version 2 adds, per run, the
-// latency histogram's bins and the stamps' error bound, CPU time from the
-// thread CPU clock with the pinned CPUs' irq and softirq time, io_uring
-// kernel entries, hardware counters and the run's place in its round; the
-// environment's clocksource, governor, mitigations and NVMe interrupt
-// affinity; and status.partial with the runs that did not run
-// (docs/schema-v2-contract.md).
-inline constexpr int written_schema_version = 2;
 
 struct CompareRow {
   std::string path;

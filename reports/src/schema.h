@@ -30,7 +30,14 @@ struct adl_serializer<std::optional<T>> {
 
 namespace qb {
 
-inline constexpr int report_schema_version = 1;
+// The schema version this build writes. Version 2 adds, per run, the
+// latency histogram's bins and the stamps' error bound, CPU time from the
+// thread CPU clock with the pinned CPUs' irq and softirq time, io_uring
+// kernel entries, hardware counters and the run's place in its round; the
+// environment's clocksource, governor, mitigations and NVMe interrupt
+// affinity; and status.partial with the runs that did not run
+// (reports/schema/README.md).
+inline constexpr int report_schema_version = 2;
 // Versions this build reads; any other is rejected with a message naming it.
 inline constexpr int readable_schema_versions[] = {1, 2};
 

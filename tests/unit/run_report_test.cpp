@@ -51,7 +51,7 @@ ReportInput input_for(Fixture& fx, const std::string& command) {
 // written fields against the contract only and say that the schema
 // check was skipped.
 std::string schema_file() {
-  return std::string(QB_SCHEMA_DIR) + "/nvme-qbench-report.v" + std::to_string(written_schema_version) +
+  return std::string(QB_SCHEMA_DIR) + "/nvme-qbench-report.v" + std::to_string(report_schema_version) +
          ".schema.json";
 }
 bool have_schema() { return std::ifstream(schema_file()).good(); }
@@ -72,7 +72,7 @@ TEST(Report, RunReportConformsToTheSchema) {
   Fixture fx;
   run_paths(fx, {"block-irq"}, 1);
   json j = build_report(input_for(fx, "run"));
-  EXPECT_EQ(j["schema_version"], written_schema_version);
+  EXPECT_EQ(j["schema_version"], report_schema_version);
   EXPECT_EQ(j["device"]["is_nvme"], false);
   EXPECT_TRUE(j["device"]["note"].is_string()) << "a file must be labeled as not NVMe";
   EXPECT_EQ(j["runs"][0]["ios"], 500);
@@ -97,7 +97,7 @@ TEST(Report, SchemaRejectsBrokenReports) {
   j["runs"][0]["path"] = "uq-poll-check";
   EXPECT_EQ(validate(j), 0);
   j = good;
-  j["schema_version"] = written_schema_version + 1;
+  j["schema_version"] = report_schema_version + 1;
   EXPECT_EQ(validate(j), 1);
   j = good;
   j["runs"][0]["latency_ns"].erase("p99_9");
