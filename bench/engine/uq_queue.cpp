@@ -9,9 +9,12 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "device.h"
@@ -25,9 +28,31 @@ namespace {
 std::mutex open_mutex;
 std::vector<const UqQueue*> open_queues;
 // The last counters of the queues closed so far: a window may end after
-// its run closed its queues, and the kernel's counters only grow.
+// its run closed its queues (the kernel resets them when a queue is
+// closed).
 UserQueueCounters closed_sum;
 bool any_opened = false;
+// Queue nodes this process owned and closed: see open_owned().
+std::set<std::string> closed_nodes;
+
+// io_uring tears a ring down in a workqueue after its last close, and its
+// registered files and requests hold the queue's file until then: a queue
+// this process just closed may refuse the next open with EBUSY for a
+// moment. Wait for that (2 s at most); a queue another program owns is
+// refused at once.
+int open_owned(const std::string& node) {
+  bool ours;
+  {
+    std::lock_guard lock(open_mutex);
+    ours = closed_nodes.count(node) > 0;
+  }
+  int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
+  for (int i = 0; fd < 0 && errno == EBUSY && ours && i < 200; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
+  }
+  return fd;
+}
 
 void add(UserQueueCounters& sum, const UserQueueCounters& c) {
   sum.submitted += c.submitted;
@@ -43,7 +68,7 @@ Result<std::unique_ptr<UqQueue>> UqQueue::open(const std::string& node, const st
   std::unique_ptr<UqQueue> q(new UqQueue);
   q->node_ = node;
   // Owning a queue takes a read-write open; the rights come from ns_node.
-  int fd = ::open(node.c_str(), O_RDWR | O_CLOEXEC);
+  int fd = open_owned(node);
   if (fd < 0) {
     int e = errno;
     if (e == ENOENT) return usage_error(fmt::format("{}: {} does not exist; {}", name, node, no_user_queues_hint), e);
@@ -132,6 +157,7 @@ UqQueue::~UqQueue() {
   {
     std::lock_guard lock(open_mutex);
     if (std::erase(open_queues, this) && view_.state) add(closed_sum, counters());
+    if (fd_ >= 0) closed_nodes.insert(node_);
   }
   if (cq_map_) munmap(cq_map_, cq_len_);
   if (state_map_) munmap(state_map_, state_len_);
