@@ -258,7 +258,6 @@ TEST(Report, RunsRecordWhetherTheirPathWaitsInUserSpace) {
   EXPECT_EQ(j["runs"][0]["user_space_wait"], false);
   EXPECT_EQ(j["runs"][1]["user_space_wait"], true);
   EXPECT_EQ(j["runs"][1]["engine"], "uq");
-  EXPECT_EQ(validate(j), 0) << "a boolean the schema accepts";
 }
 
 TEST(Report, PinnedRunsCarryTheirCpusInterruptTime) {
