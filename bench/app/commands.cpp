@@ -176,13 +176,10 @@ class Session {
     // Innermost: the lab's instruction counter sees only the measured window.
     InsnMarker marker(s.hooks);
     if (!plan.ceiling) s.hooks = &marker;
-    if (!o_.quiet) print_start(s, plan);
+    if (!o_.quiet) display.print_line(stdout, start_line(s, plan));
     std::string name(s.path->name);
     ProgressFn progress = [this, &name, &display](const ProgressSample& p) {
-      if (!o_.quiet) {
-        fmt::print("{}\n", format_progress(name, p));
-        std::fflush(stdout);
-      }
+      if (!o_.quiet) display.print_line(stdout, format_progress(name, p));
       display.second(p.iops, seconds_now());
     };
     auto res = run_path(s, progress);
@@ -195,7 +192,7 @@ class Session {
     if (uqw) {
       uq_runs_.push_back(uqw->result());
       list.back().user_queue = &uq_runs_.back();
-      if (!o_.quiet) fmt::print("{}\n", format_uq_run(name, uq_runs_.back()));
+      if (!o_.quiet) display.print_line(stdout, format_uq_run(name, uq_runs_.back()));
     }
     if (plan.probed) {
       if (auto w = probes_->take()) {
@@ -221,8 +218,8 @@ class Session {
     return Ok{};
   }
 
-  void print_start(const RunSpec& s, const PlannedRun& p) const {
-    fmt::print("{} {}: {} bs={} qd={} on {}\n",
+  std::string start_line(const RunSpec& s, const PlannedRun& p) const {
+    return fmt::format("{} {}: {} bs={} qd={} on {}",
                o_.command == "compare" ? fmt::format("round {}/{}", p.round, rounds_) : "run", run_label(s, p),
                rw_name(s.workload.rw), s.workload.bs, effective_depth(s.workload, *s.path).iodepth, s.node);
   }

@@ -74,10 +74,10 @@ void ProgressDisplay::finish() {
   std::fflush(out_);
 }
 
-void ProgressDisplay::note(const std::string& line) {
+void ProgressDisplay::print_line(FILE* to, const std::string& line) {
   finish();
-  fmt::print(out_, "{}\n", line);
-  std::fflush(out_);
+  fmt::print(to, "{}\n", line);
+  std::fflush(to);
 }
 
 void ProgressDisplay::show(double now_s, bool newline) {

@@ -49,7 +49,10 @@ class ProgressDisplay {
   void finish();
   // A line of its own on the same stream (a note), not torn by the
   // progress line; the next update starts a new one.
-  void note(const std::string& line);
+  void note(const std::string& line) { print_line(out_, line); }
+  // A line on another stream (stdout's per-run and per-second lines): the
+  // in-place line is ended first, as both streams may share one terminal.
+  void print_line(FILE* to, const std::string& line);
 
  private:
   void show(double now_s, bool newline);

@@ -1,11 +1,12 @@
 // The order of a compare's runs: every round runs the ceiling runs first,
-// then each path (with --probe-cost, each path without and with probes),
-// in an order rotated from round to round from the seed (A B C, C A B,
-// B C A, ...), so that no path always runs first, or always after the
-// same neighbour's warm-up, and order is not confounded with path. With
-// as many rounds as paths, each path holds each place once. The pairs of
-// --probe-cost swap places every other round. Deterministic: the same
-// seed and plan give the same order, and each run records its place.
+// then each path (with --probe-cost, each path without and with probes,
+// side by side). Each round shuffles the ceiling runs and the paths anew
+// (Fisher-Yates, drawn from the seed and the round number), so that no
+// path always runs first, or always after the same neighbour's warm-up,
+// and order is not confounded with path. The pairs of --probe-cost swap
+// places every round (which goes first in round 1 is drawn from the
+// seed). Deterministic: the same seed and plan give the same order, and
+// each run records its place.
 #pragma once
 
 #include <cstddef>

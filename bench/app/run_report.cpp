@@ -244,6 +244,7 @@ json run_json(const ReportInput::Run& run) {
       {"path", r.path},
       {"engine", run.path->engine},
       {"poll", run.path->poll},
+      {"user_space_wait", run.path->user_space_wait},
       {"node", r.node},
       {"round", run.round},
       {"order_in_round", run.order_in_round},

@@ -84,33 +84,50 @@ int perf_open(const CounterDef& d, HwScope scope, int target, int group) {
   return static_cast<int>(syscall(SYS_perf_event_open, &a, pid, cpu, group, PERF_FLAG_FD_CLOEXEC));
 }
 
-Error open_error(int e, HwScope scope, int target) {
+}  // namespace
+
+Error hw_open_error(int e, HwScope scope, int target) {
   std::string where = scope == HwScope::cpu ? fmt::format("CPU {}", target) : fmt::format("thread {}", target);
   if (e == ENOENT || e == EOPNOTSUPP || e == ENODEV)
     return runtime_error(fmt::format("no hardware PMU here (perf_event_open of cycles on {}: {})", where,
                                      strerror(e)), e);
+  // Counting a CPU needs paranoid <= 0; counting a thread's kernel work
+  // too (exclude_kernel = 0) needs <= 1 (2 allows user space only).
   if (e == EACCES || e == EPERM)
-    return usage_error(fmt::format("perf_event_open on {} not permitted ({}): needs CAP_PERFMON or "
-                                   "kernel.perf_event_paranoid <= {}", where, strerror(e),
-                                   scope == HwScope::cpu ? 0 : 2), e);
+    return usage_error(fmt::format("perf_event_open on {} not permitted ({}): needs CAP_PERFMON or the sysctl "
+                                   "kernel.perf_event_paranoid at {} (accepted: {})", where, strerror(e),
+                                   scope == HwScope::cpu ? "0 or below" : "1 or below",
+                                   scope == HwScope::cpu ? "-1, 0" : "-1, 0, 1"), e);
   return runtime_error(fmt::format("perf_event_open on {}: {}", where, strerror(e)), e);
 }
 
-}  // namespace
-
 const char* hw_scope_name(HwScope s) { return s == HwScope::cpu ? "cpu" : "thread"; }
 
-Result<HwCounts> decode_group_read(const uint64_t* words, size_t n) {
+Result<HwGroupRead> decode_group_read(const uint64_t* words, size_t n) {
   if (n < 3 + n_counters || words[0] != n_counters)
     return runtime_error(fmt::format("hardware counters: unexpected group read of {} values", n));
-  uint64_t enabled = words[1], running = words[2];
-  if (running == 0) return runtime_error("hardware counters: the PMU never scheduled the group (all counters busy)");
-  auto scaled = [&](size_t i) {
-    uint64_t v = words[3 + i];
-    return running >= enabled ? v
-                              : static_cast<uint64_t>(static_cast<long double>(v) * enabled / running);
-  };
-  return HwCounts{scaled(0), scaled(1), scaled(2), scaled(3)};
+  return HwGroupRead{HwCounts{words[3], words[4], words[5], words[6]}, words[1], words[2]};
+}
+
+Result<HwCounts> hw_window(const std::vector<HwGroupRead>& start, const std::vector<HwGroupRead>& end) {
+  if (start.size() != end.size())
+    return runtime_error(fmt::format("hardware counters: {} groups read at the window's start, {} at its end",
+                                     start.size(), end.size()));
+  HwCounts sum;
+  for (size_t g = 0; g < start.size(); g++) {
+    uint64_t enabled = end[g].enabled_ns - start[g].enabled_ns, running = end[g].running_ns - start[g].running_ns;
+    if (running == 0)
+      return runtime_error("hardware counters: the PMU never scheduled the group in the measured window "
+                           "(all counters busy)");
+    HwCounts d = end[g].raw - start[g].raw;
+    auto scaled = [&](uint64_t v) {
+      return running >= enabled ? v
+                                : static_cast<uint64_t>(static_cast<long double>(v) * enabled / running);
+    };
+    sum = sum + HwCounts{scaled(d.cycles_user), scaled(d.cycles_kernel), scaled(d.instructions_user),
+                         scaled(d.instructions_kernel)};
+  }
+  return sum;
 }
 
 Result<std::unique_ptr<HwCounterSet>> HwCounterSet::open(HwScope scope, const std::vector<int>& targets) {
@@ -120,7 +137,7 @@ Result<std::unique_ptr<HwCounterSet>> HwCounterSet::open(HwScope scope, const st
     int leader = -1;
     for (const auto& d : counter_defs) {
       int fd = perf_open(d, scope, target, leader);
-      if (fd < 0) return open_error(errno, scope, target);
+      if (fd < 0) return hw_open_error(errno, scope, target);
       s->fds_.push_back(fd);
       if (leader < 0) leader = fd;
     }
@@ -133,17 +150,17 @@ HwCounterSet::~HwCounterSet() {
   for (int fd : fds_) ::close(fd);
 }
 
-Result<HwCounts> HwCounterSet::read() const {
-  HwCounts sum;
+Result<std::vector<HwGroupRead>> HwCounterSet::read() const {
+  std::vector<HwGroupRead> groups;
   for (int leader : leaders_) {
     uint64_t buf[3 + n_counters];
     ssize_t got = ::read(leader, buf, sizeof(buf));
     if (got < 0) return runtime_error(fmt::format("hardware counters: read: {}", strerror(errno)), errno);
     auto c = decode_group_read(buf, static_cast<size_t>(got) / sizeof(uint64_t));
     if (!c) return c.error();
-    sum = sum + *c;
+    groups.push_back(*c);
   }
-  return sum;
+  return groups;
 }
 
 }  // namespace qb

@@ -34,20 +34,39 @@ struct HwCounts {
 HwCounts operator-(const HwCounts& a, const HwCounts& b);
 HwCounts operator+(const HwCounts& a, const HwCounts& b);
 
-// What a PERF_FORMAT_GROUP | TOTAL_TIME_ENABLED | TOTAL_TIME_RUNNING read
-// of the four counters returns ({nr, enabled, running, values...}), as
-// counts scaled up when the PMU multiplexed the group; an error when the
-// group never ran.
-Result<HwCounts> decode_group_read(const uint64_t* words, size_t n);
+// One counter group's read (PERF_FORMAT_GROUP | TOTAL_TIME_ENABLED |
+// TOTAL_TIME_RUNNING): the raw counts, and how long the group was enabled
+// and how long it ran (less when the PMU multiplexed it), in ns.
+struct HwGroupRead {
+  HwCounts raw;
+  uint64_t enabled_ns = 0, running_ns = 0;
+};
+
+// Decodes a group read of the four counters ({nr, enabled, running,
+// values...}), unscaled; an error when it is not one.
+Result<HwGroupRead> decode_group_read(const uint64_t* words, size_t n);
+
+// The counts between two reads of the same groups (one per CPU or thread,
+// in the same order), each group's difference scaled by the share of the
+// window it ran: dv * d_enabled / d_running. Scaling each edge's running
+// total instead would subtract two differently scaled values when the
+// multiplexing changed between them. An error when a group never ran in
+// the window.
+Result<HwCounts> hw_window(const std::vector<HwGroupRead>& start, const std::vector<HwGroupRead>& end);
 
 // Where the counters count. cpu: everything the I/O threads' CPUs execute
 // in the window, interrupt work done while a thread sleeps included, as
 // the lab's instruction counter counts the whole guest CPU; it needs the
 // threads pinned (--cpus) and CAP_PERFMON or perf_event_paranoid <= 0.
 // thread: only the I/O threads, in user space and in the kernel on their
-// behalf, wherever they run.
+// behalf, wherever they run; counting the kernel needs CAP_PERFMON or
+// perf_event_paranoid <= 1.
 enum class HwScope { cpu, thread };
 const char* hw_scope_name(HwScope s);
+
+// Why perf_event_open(2) failed with errno e on a CPU or thread: a usage
+// error naming the sysctl and the values it needs when not permitted.
+Error hw_open_error(int e, HwScope scope, int target);
 
 // One counter group (cycles and instructions, user and kernel apart) per
 // CPU or per thread id, enabled from open to close.
@@ -58,8 +77,8 @@ class HwCounterSet {
   HwCounterSet(const HwCounterSet&) = delete;
   HwCounterSet& operator=(const HwCounterSet&) = delete;
   HwScope scope() const { return scope_; }
-  // The counts so far, summed over the targets.
-  Result<HwCounts> read() const;
+  // Each target's group as it reads now; hw_window() makes counts of two.
+  Result<std::vector<HwGroupRead>> read() const;
 
  private:
   HwCounterSet() = default;

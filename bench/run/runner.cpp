@@ -694,12 +694,17 @@ class RunMeters final : public WindowHooks {
       res.cpu_irq = CpuIrqTimes{irq1_->irq_ns - irq0_->irq_ns, irq1_->softirq_ns - irq0_->softirq_ns};
     res.hw_note = note_;
     if (hw_) res.hw_scope = hw_->scope();
-    if (hw0_ && hw1_) res.hw = *hw1_ - *hw0_;
-    else if (note_.empty()) res.hw_note = "hardware counters: the measured window did not open";
+    if (hw0_ && hw1_) {
+      auto window = hw_window(*hw0_, *hw1_);
+      if (window) res.hw = *window;
+      else res.hw_note = window.error().message;
+    } else if (note_.empty()) {
+      res.hw_note = "hardware counters: the measured window did not open";
+    }
   }
 
  private:
-  std::optional<HwCounts> read_hw() {
+  std::optional<std::vector<HwGroupRead>> read_hw() {
     if (!hw_) return std::nullopt;
     auto c = hw_->read();
     if (c) return *c;
@@ -711,7 +716,7 @@ class RunMeters final : public WindowHooks {
   std::vector<int> cpus_;
   std::unique_ptr<HwCounterSet> hw_;
   std::string note_;
-  std::optional<HwCounts> hw0_, hw1_;
+  std::optional<std::vector<HwGroupRead>> hw0_, hw1_;
   std::optional<CpuIrqTimes> irq0_, irq1_;
 };
 

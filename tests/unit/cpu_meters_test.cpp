@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace qb {
 namespace {
 
@@ -38,24 +40,53 @@ TEST(CpuMeters, ReadsThisMachine) {
   EXPECT_FALSE(read_cpu_irq_times({0}, "/nonexistent/stat").has_value());
 }
 
-TEST(CpuMeters, GroupReadIsScaledWhenMultiplexed) {
-  uint64_t full[] = {4, 1000, 1000, 10, 20, 30, 40};
-  auto c = decode_group_read(full, 7);
-  ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->cycles_user, 10u);
-  EXPECT_EQ(c->cycles_kernel, 20u);
-  EXPECT_EQ(c->instructions_user, 30u);
-  EXPECT_EQ(c->instructions_kernel, 40u);
+TEST(CpuMeters, GroupReadIsDecodedRaw) {
   uint64_t half[] = {4, 1000, 500, 10, 20, 30, 40};
-  c = decode_group_read(half, 7);
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->instructions_kernel, 80u) << "ran half the time: counts doubled";
-  uint64_t never[] = {4, 1000, 0, 0, 0, 0, 0};
-  EXPECT_FALSE(decode_group_read(never, 7).ok());
+  auto c = decode_group_read(half, 7);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->raw.cycles_user, 10u);
+  EXPECT_EQ(c->raw.cycles_kernel, 20u);
+  EXPECT_EQ(c->raw.instructions_user, 30u);
+  EXPECT_EQ(c->raw.instructions_kernel, 40u) << "scaled by the window, not by the read";
+  EXPECT_EQ(c->enabled_ns, 1000u);
+  EXPECT_EQ(c->running_ns, 500u);
+  uint64_t full[] = {4, 1000, 1000, 10, 20, 30, 40};
   EXPECT_FALSE(decode_group_read(full, 5).ok());
+  full[0] = 3;
+  EXPECT_FALSE(decode_group_read(full, 7).ok());
   HwCounts d = HwCounts{10, 20, 30, 40} - HwCounts{1, 2, 3, 4};
   EXPECT_EQ(d.cycles_user, 9u);
   EXPECT_EQ(d.instructions_kernel, 36u);
+}
+
+// The ramp ran whole (1000 of 1000 ns), the window half (500 of 1000 ns
+// more): the window's 100 counted instructions stand for 200. Scaling
+// each edge's total (1100 * 2000 / 1500 - 1000 = 466) would not.
+TEST(CpuMeters, TheWindowsDifferenceIsScaledByTheWindowsMultiplexing) {
+  std::vector<HwGroupRead> start{{HwCounts{1000, 10, 1000, 10}, 1000, 1000}, {HwCounts{50, 0, 70, 0}, 400, 400}};
+  std::vector<HwGroupRead> end{{HwCounts{1100, 20, 1100, 30}, 2000, 1500}, {HwCounts{150, 4, 170, 4}, 900, 900}};
+  auto w = hw_window(start, end);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(w->cycles_user, 200u + 100u) << "group 0 scaled by 2, group 1 (not multiplexed) as counted";
+  EXPECT_EQ(w->cycles_kernel, 20u + 4u);
+  EXPECT_EQ(w->instructions_user, 200u + 100u);
+  EXPECT_EQ(w->instructions_kernel, 40u + 4u);
+  std::vector<HwGroupRead> idle{{HwCounts{1000, 10, 1000, 10}, 2000, 1000}, {HwCounts{150, 4, 170, 4}, 900, 900}};
+  auto never = hw_window(start, idle);
+  ASSERT_FALSE(never.ok()) << "group 0 never ran in the window";
+  EXPECT_NE(never.error().message.find("never scheduled"), std::string::npos) << never.error().message;
+  EXPECT_FALSE(hw_window(start, {end[0]}).ok()) << "not the same groups";
+}
+
+TEST(CpuMeters, PermissionErrorNamesTheSysctlAndTheValuesEachScopeNeeds) {
+  auto thread = hw_open_error(EACCES, HwScope::thread, 7);
+  EXPECT_EQ(thread.kind, ErrorKind::usage);
+  EXPECT_NE(thread.message.find("kernel.perf_event_paranoid"), std::string::npos) << thread.message;
+  EXPECT_NE(thread.message.find("accepted: -1, 0, 1)"), std::string::npos) << thread.message;
+  EXPECT_EQ(thread.message.find("2"), std::string::npos) << "2 excludes the kernel: " << thread.message;
+  auto cpu = hw_open_error(EPERM, HwScope::cpu, 3);
+  EXPECT_NE(cpu.message.find("accepted: -1, 0)"), std::string::npos) << cpu.message;
+  EXPECT_EQ(hw_open_error(ENOENT, HwScope::thread, 7).kind, ErrorKind::runtime);
 }
 
 // On a machine with a PMU the counters open and count; without one (this
@@ -73,7 +104,9 @@ TEST(CpuMeters, CountsOrSaysWhyNot) {
   for (int i = 0; i < 1000000; i++) x = x + static_cast<uint64_t>(i);
   auto b = (*s)->read();
   ASSERT_TRUE(b.ok());
-  EXPECT_GT(b->instructions_user, a->instructions_user + 1000000);
+  auto w = hw_window(*a, *b);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_GT(w->instructions_user, 1000000u);
 }
 
 }  // namespace

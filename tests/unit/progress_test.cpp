@@ -73,5 +73,34 @@ TEST(Progress, TtyRewritesOneLineRunPrintsOneLinePerRun) {
   EXPECT_EQ(shown(ProgressMode::off), "hw counters: off: no PMU\n") << "notes are shown in every mode";
 }
 
+// stdout's lines (a run's start, each second's figures) share the terminal
+// with the progress line on stderr: the in-place line is ended first.
+TEST(Progress, LinesOnAnotherStreamEndTheInPlaceLineFirst) {
+  char *term_buf = nullptr, *other_buf = nullptr;
+  size_t term_len = 0, other_len = 0;
+  FILE* term = open_memstream(&term_buf, &term_len);  // stderr and stdout on one terminal
+  FILE* progress = open_memstream(&other_buf, &other_len);
+  {
+    ProgressDisplay shared(ProgressMode::tty, 2.0, 1, term), apart(ProgressMode::tty, 2.0, 1, progress);
+    for (ProgressDisplay* d : {&shared, &apart}) {
+      d->run_started(1, 1, 1, "psync", 100.0);
+      d->print_line(term, "run psync: randread bs=4096 qd=1 on /dev/x");
+      d->second(1000, 101.0);
+      d->print_line(term, "psync 1s: 1000 IOPS");
+      d->second(1000, 102.0);
+      d->finish();
+    }
+  }
+  fclose(term);
+  fclose(progress);
+  std::string both(term_buf, term_len), alone(other_buf, other_len);
+  free(term_buf);
+  free(other_buf);
+  EXPECT_TRUE(both.starts_with("\r[round 1/1, run 1/1] psync: eta 2s\033[K\nrun psync: randread bs=4096 qd=1 on /dev/x\n"
+                               "\r[round 1/1, run 1/1] psync: IOPS 1.0K, eta 1s\033[K\npsync 1s: 1000 IOPS\n\r"))
+      << both;
+  EXPECT_EQ(std::count(alone.begin(), alone.end(), '\n'), 3) << "each line ended before the other stream's: " << alone;
+}
+
 }  // namespace
 }  // namespace qb

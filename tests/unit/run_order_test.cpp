@@ -15,20 +15,40 @@ std::vector<size_t> paths_of_round(const std::vector<PlannedRun>& plan, unsigned
   return out;
 }
 
-TEST(RunOrder, RotatesFromRoundToRound) {
-  auto plan = plan_run_order(0, 3, {false}, 3, 1);
-  ASSERT_EQ(plan.size(), 9u);
-  auto r1 = paths_of_round(plan, 1), r2 = paths_of_round(plan, 2), r3 = paths_of_round(plan, 3);
-  // A B C, then C A B: each round is the previous one rotated right by one.
-  for (size_t i = 0; i < 3; i++) {
-    EXPECT_EQ(r2[(i + 1) % 3], r1[i]);
-    EXPECT_EQ(r3[(i + 1) % 3], r2[i]);
+// A rotation keeps each path's neighbour (B always after A); a shuffle
+// per round does not.
+TEST(RunOrder, EachRoundIsShuffledSoNeighboursVary) {
+  constexpr size_t n = 5;
+  constexpr unsigned rounds = 30;
+  auto plan = plan_run_order(0, n, {false}, rounds, 1);
+  ASSERT_EQ(plan.size(), n * rounds);
+  std::map<size_t, std::set<size_t>> predecessors, places;
+  for (unsigned r = 1; r <= rounds; r++) {
+    auto order = paths_of_round(plan, r);
+    ASSERT_EQ(order.size(), n);
+    EXPECT_EQ(std::set<size_t>(order.begin(), order.end()).size(), n) << "each path once in round " << r;
+    for (size_t i = 0; i < n; i++) {
+      places[order[i]].insert(i);
+      if (i > 0) predecessors[order[i]].insert(order[i - 1]);
+    }
   }
-  // With as many rounds as paths, every path holds every place once.
-  for (size_t place = 0; place < 3; place++) {
-    std::set<size_t> at{r1[place], r2[place], r3[place]};
-    EXPECT_EQ(at.size(), 3u) << "place " << place;
+  for (size_t p = 0; p < n; p++) {
+    EXPECT_GT(places[p].size(), 1u) << "path " << p << " always holds the same place";
+    EXPECT_GT(predecessors[p].size(), 1u) << "path " << p << " always follows the same path";
   }
+}
+
+TEST(RunOrder, ARoundsOrderFollowsFromTheSeedAndItsNumberAlone) {
+  auto short_plan = plan_run_order(2, 4, {false, true}, 3, 11), long_plan = plan_run_order(2, 4, {false, true}, 6, 11);
+  ASSERT_LT(short_plan.size(), long_plan.size());
+  for (size_t i = 0; i < short_plan.size(); i++) {
+    EXPECT_EQ(short_plan[i].spec, long_plan[i].spec) << i;
+    EXPECT_EQ(short_plan[i].ceiling, long_plan[i].ceiling) << i;
+    EXPECT_EQ(short_plan[i].probed, long_plan[i].probed) << i;
+  }
+  bool rounds_differ = false;
+  for (unsigned r = 2; r <= 6; r++) rounds_differ |= paths_of_round(long_plan, r) != paths_of_round(long_plan, 1);
+  EXPECT_TRUE(rounds_differ);
 }
 
 TEST(RunOrder, SameSeedSameOrderAndTheSeedMovesIt) {
@@ -40,7 +60,7 @@ TEST(RunOrder, SameSeedSameOrderAndTheSeedMovesIt) {
   EXPECT_GT(firsts.size(), 1u) << "the first round's order depends on the seed";
 }
 
-TEST(RunOrder, CeilingRunsFirstRotatedAndPlacesNumbered) {
+TEST(RunOrder, CeilingRunsFirstShuffledAndPlacesNumbered) {
   auto plan = plan_run_order(2, 3, {false}, 2, 3);
   ASSERT_EQ(plan.size(), 10u);
   for (unsigned r = 1; r <= 2; r++) {
@@ -51,10 +71,16 @@ TEST(RunOrder, CeilingRunsFirstRotatedAndPlacesNumbered) {
     EXPECT_TRUE(round[0].ceiling && round[1].ceiling && !round[2].ceiling);
     for (unsigned i = 0; i < 5; i++) EXPECT_EQ(round[i].order_in_round, i + 1);
   }
-  EXPECT_NE(plan[0].spec, plan[5].spec) << "the two ceiling runs swap places between rounds";
+  std::set<size_t> first_ceiling;
+  auto many = plan_run_order(3, 1, {false}, 20, 3);
+  for (size_t i = 0; i < many.size(); i += 4) {
+    ASSERT_TRUE(many[i].ceiling);
+    first_ceiling.insert(many[i].spec);
+  }
+  EXPECT_GT(first_ceiling.size(), 1u) << "the ceiling runs are shuffled too";
 }
 
-TEST(RunOrder, ProbeCostPairsSwapEveryOtherRound) {
+TEST(RunOrder, ProbeCostPairsStayTogetherAndSwapEveryRound) {
   auto plan = plan_run_order(0, 2, {false, true}, 4, 9);
   ASSERT_EQ(plan.size(), 16u);
   std::map<unsigned, bool> probed_first;

@@ -228,6 +228,8 @@ TEST(Report, WritesTheVersion2Contract) {
   expect_v2_run(j["runs"][0], false);
   expect_v2_run(j["runs"][1], true);
   EXPECT_EQ(j["runs"][1]["order_in_round"], 2);
+  EXPECT_EQ(j["runs"][0]["user_space_wait"], false);
+  EXPECT_EQ(j["runs"][1]["user_space_wait"], false);
   const json& env = j["environment"];
   EXPECT_TRUE(env["clocksource"].is_string());
   EXPECT_TRUE(env["cpu_governor"].is_string() || env["cpu_governor"].is_null());
@@ -240,6 +242,22 @@ TEST(Report, WritesTheVersion2Contract) {
   if (!all_counted) {
     EXPECT_TRUE(j["hw_counters_note"].is_string());
   }
+}
+
+// The path's trait, so that the reports need not guess it from the engine
+// and polling (uq-poll polls in the kernel; uq-poll-check spins in user
+// space). The runs here ran psync; the trait comes from the path alone.
+TEST(Report, RunsRecordWhetherTheirPathWaitsInUserSpace) {
+  Fixture fx;
+  run_paths(fx, {"psync", "psync"}, 1);
+  ReportInput in = input_for(fx, "compare");
+  in.runs[0].path = find_path("uq-poll");
+  in.runs[1].path = find_path("uq-poll-check");
+  ASSERT_TRUE(in.runs[0].path && in.runs[1].path);
+  json j = build_report(in);
+  EXPECT_EQ(j["runs"][0]["user_space_wait"], false);
+  EXPECT_EQ(j["runs"][1]["user_space_wait"], true);
+  EXPECT_EQ(j["runs"][1]["engine"], "uq");
 }
 
 TEST(Report, PinnedRunsCarryTheirCpusInterruptTime) {
