@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 expect_status 0 "user queues hold against concurrent, unprivileged and hostile users" \
-	lab_vm --cpus 2 --timeout 900 --results "$tmp" \
+	lab_vm --cpus 2 --timeout 1500 --results "$tmp" \
 	--nvme file,size=64M --nvme file,size=256M \
 	--append "nvme.user_irq_queues=2 nvme.user_poll_queues=2" \
 	-- env QBENCH_BUILD="$build" ROBUST_SEED="${ROBUST_SEED:-1}" \

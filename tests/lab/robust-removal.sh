@@ -35,7 +35,7 @@ PY
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sock=$tmp/qmp.sock
-lab_vm --cpus 2 --timeout 900 --results "$tmp" --qmp "$sock" \
+lab_vm --cpus 2 --timeout 1500 --results "$tmp" --qmp "$sock" \
 	--nvme null,size=1G,latency-ns=10000000000 --nvme file,size=64M \
 	--append "nvme.user_irq_queues=2 nvme.user_poll_queues=2" \
 	-- env QBENCH_BUILD="$build" \
