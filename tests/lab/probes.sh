@@ -8,6 +8,6 @@
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 expect_status 0 "probes: polls, block-layer calls, uq paths, bpftrace live, profile, no privilege" \
-	lab_vm --append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" --nvme null,qpairs=16 \
+	lab_vm --timeout 900 --append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" --nvme null,qpairs=16 \
 	-- env QBENCH_BUILD="$build" "$top/tests/guest/probes.sh"
 done_testing
