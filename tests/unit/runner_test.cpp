@@ -25,6 +25,16 @@ RunSpec spec_for(const std::string& file, const char* path, WorkloadOptions w) {
   return RunSpec{w, p, *d, file};
 }
 
+// A path whose engine is the test's fake E, named NAME (engine family too).
+template <class E>
+PathInfo fake_path(const char* name) {
+  PathInfo p;
+  p.name = name;
+  p.engine = name;
+  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<E>(); };
+  return p;
+}
+
 WorkloadOptions io_count(RwMode rw, uint64_t ios, uint64_t seed = 5) {
   WorkloadOptions w;
   w.rw = rw;
@@ -148,11 +158,9 @@ class FailingEngine final : public Engine {
 };
 
 PathInfo failing_path(bool poll) {
-  PathInfo p;
-  p.name = poll ? "fail-poll" : "fail-irq";
+  PathInfo p = fake_path<FailingEngine>(poll ? "fail-poll" : "fail-irq");
   p.engine = "fail";
   p.poll = poll;
-  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<FailingEngine>(); };
   return p;
 }
 
@@ -218,10 +226,7 @@ class LazyEngine final : public Engine {
 
 TEST(Runner, FillsTheQueueToIodepthBeforeWaiting) {
   ScratchFile f(8 << 20);
-  PathInfo p;
-  p.name = "lazy";
-  p.engine = "lazy";
-  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<LazyEngine>(); };
+  PathInfo p = fake_path<LazyEngine>("lazy");
   WorkloadOptions w = io_count(RwMode::randread, 4000);
   w.iodepth = 32;
   w.submit_batch = 8;
@@ -348,10 +353,7 @@ class DelayEngine final : public Engine {
 
 TEST(Runner, LatencyStampsStayWithinTheStatedBound) {
   ScratchFile f(8 << 20);
-  PathInfo p;
-  p.name = "delay";
-  p.engine = "delay";
-  p.create = [](const PathInfo&) -> std::unique_ptr<Engine> { return std::make_unique<DelayEngine>(); };
+  PathInfo p = fake_path<DelayEngine>("delay");
   WorkloadOptions w = io_count(RwMode::randread, 600);
   w.iodepth = 8;
   w.submit_batch = 4;
