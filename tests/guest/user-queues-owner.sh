@@ -6,7 +6,8 @@
 # (EINVAL for other nsids and for ng nodes of other controllers or files
 # that are no ng node), one ring per owner (EXDEV), the rights of the ng
 # fd the queue was bound with (EACCES for writes through a read-only
-# binding, without CAP_SYS_ADMIN), the v1 namespace escape refused (an
+# binding, without CAP_SYS_ADMIN, also when root bound the queue and the
+# owner dropped its privileges since), the v1 namespace escape refused (an
 # unprivileged user refused /dev/ng0n2 cannot read namespace 2 through a
 # queue it may open), and the opcode and length rules for unprivileged
 # owners. The unprivileged checks run as uid 65534, with the queues and
@@ -52,6 +53,8 @@ if ! { chmod 0666 $q $pq $ns1 && chmod 0600 $ns2 && chown 0:0 $ns2; }; then
 fi
 expect "read-only binding without CAP_SYS_ADMIN: no writes" "$owner" -u $nobody readonly $q $ns1
 expect "read-only binding with CAP_SYS_ADMIN: writes allowed, as on the ng node" "$owner" readonly $q $ns1
+expect "a queue bound by root and kept after dropping to uid $nobody: no writes, no admin-only opcodes" \
+	"$owner" handoff $q $ns1 $nobody
 
 # namespace 2 holds a marker that the escape would read
 marker=/tmp/marker

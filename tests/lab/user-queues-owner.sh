@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 450 s (scripts/test.sh starts the longest tests first)
 # Description: the v2 ownership and namespace model of user queues, on the
 # debug kernel. One boot with a controller of two data-keeping namespaces
 # and a second controller: one owner per queue, one namespace per queue,

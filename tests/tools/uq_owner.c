@@ -43,6 +43,13 @@
  *       With CAP_SYS_ADMIN (no -u): Copy and Reservation Report get past
  *       the opcode check to the controller (success or an NVMe status, not
  *       -EACCES), and the Read and DSM lengths are still checked.
+ *   handoff QUEUE NS UID
+ *       (as root, without -u) the queue is opened and bound with NS opened
+ *       read-only while the caller has CAP_SYS_ADMIN, then the caller
+ *       drops to UID and keeps the file: a Write, Copy and a vendor
+ *       specific opcode fail with EACCES, a read works. Rights that need
+ *       CAP_SYS_ADMIN are checked per command, so a file bound by root and
+ *       passed on (inherited, sent over a socket) grants nothing.
  *
  * usage: uq_owner [-u UID] [-p] CHECK QUEUE ARGS...
  *   -u UID  drop to UID/GID (no supplementary groups, no capabilities)
@@ -71,9 +78,11 @@
 static int poll_ring, lbs = 512;
 static const char *prog = "uq_owner";
 
+static void drop_to(uid_t uid);
+
 static int usage(const char *why)
 {
-	fprintf(stderr, "%s: %s\nusage: %s [-u UID] [-p] open|bind|ring|readonly|escape|lengths QUEUE ARGS...\n",
+	fprintf(stderr, "%s: %s\nusage: %s [-u UID] [-p] open|bind|ring|readonly|escape|lengths|handoff QUEUE ARGS...\n",
 		prog, why, prog);
 	return 2;
 }
@@ -476,6 +485,35 @@ static int check_lengths(const char *q, const char *ns, int privileged)
 	return 0;
 }
 
+static int check_handoff(const char *q, const char *ns, uid_t uid)
+{
+	struct io_uring ring;
+	char *buf = buffer(4096);
+	unsigned char *desc = buffer(4096);
+	int fd, id = nsid_of(ns), ret;
+
+	uq_check(geteuid() == 0, "bound by root (uid %u)", geteuid());
+	fd = open_queue(q);
+	ret = uq_bind(fd, ns, O_RDONLY);
+	uq_check(ret == 0, "bound to %s opened read-only, with CAP_SYS_ADMIN (%s)", ns, res_str(ret));
+	drop_to(uid);
+	ring_init(&ring);
+	ret = read1(&ring, fd, id, buf, 8);
+	uq_check(ret == 0, "as uid %u, a read works (%s)", uid, res_str(ret));
+	ret = cmd(&ring, fd, UQ_CMD_WRITE, id, buf, lbs, 8, 0, 0, 0);
+	uq_check(ret == -EACCES, "as uid %u, a write fails with EACCES though root bound the queue (%s)", uid,
+	      res_str(ret));
+	*(uint64_t *)(desc + 8) = htole64(16);
+	ret = cmd(&ring, fd, OP_COPY, id, desc, 32, 32, 0, 0, 0);
+	uq_check(ret == -EACCES, "as uid %u, Copy fails with EACCES (%s)", uid, res_str(ret));
+	ret = cmd(&ring, fd, 0x80, id, buf, 4096, 0, 0, 0, 0);
+	uq_check(ret == -EACCES, "as uid %u, a vendor specific opcode (0x80) fails with EACCES (%s)", uid,
+	      res_str(ret));
+	io_uring_queue_exit(&ring);
+	close(fd);
+	return 0;
+}
+
 /* become UID: no supplementary groups, GID = UID, no capabilities left */
 static void drop_to(uid_t uid)
 {
@@ -537,6 +575,8 @@ int main(int argc, char **argv)
 		check_escape(q, argv[2], argv[3], strtoul(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
 	else if (!strcmp(check_name, "lengths") && argc == 3)
 		check_lengths(q, argv[2], privileged);
+	else if (!strcmp(check_name, "handoff") && argc == 4 && uid < 0)
+		check_handoff(q, argv[2], strtoul(argv[3], NULL, 0));
 	else
 		return usage("unknown CHECK or wrong number of arguments");
 	return uq_failures ? 1 : 0;
