@@ -93,7 +93,7 @@ fi
 if [ "$run_unit" -eq 1 ]; then
 	echo "== unit tests (ctest)"
 	log=$build/ctest.log
-	ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
+	ctest --test-dir "$build" --output-on-failure --timeout 300 -j"$(nproc)" 2>&1 | tee "$log"
 	# ctest's closing line: "NN% tests passed, F tests failed out of T".
 	# Its "passed" includes the skipped tests (GTEST_SKIP, or exit status 77
 	# where SKIP_RETURN_CODE says so); they are listed apart, after "The
@@ -146,9 +146,16 @@ if [ "$run_lab" -eq 1 ]; then
 		record "$status" "$name"
 		times+=("$secs lab test $name")
 	}
-	for t in "$top"/tests/lab/*.sh; do
+	# Longest first (each test's "# Runtime: about N s" line), so that the
+	# two slots end together rather than one long test running alone at
+	# the end; a test without the line counts as 60 s.
+	mapfile -t ordered < <(for t in "$top"/tests/lab/*.sh; do
+		[ "$(basename "$t")" != lib.sh ] || continue
+		secs=$(sed -nE '2,5s/^# Runtime: about ([0-9]+) s.*/\1/p' "$t")
+		echo "${secs:-60} $t"
+	done | sort -k1,1rn -k2,2 | cut -d' ' -f2-)
+	for t in "${ordered[@]}"; do
 		name=$(basename "$t" .sh)
-		[ "$name" != lib ] || continue
 		[ -z "$only" ] || grep -qE -- "$only" <<<"$name" || continue
 		while [ "${#running[@]}" -ge "$jobs" ]; do finish_one; done
 		run_test "$name" "$t" &

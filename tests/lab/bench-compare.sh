@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 610 s (scripts/test.sh starts the longest tests first)
 # Description: nvme-qbench in the lab. compare over psync, block irq/poll
 # and ng irq/poll prints its table and writes a report that validates
 # against the schema; --verify passes for data written by one path and read

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 80 s (scripts/test.sh starts the longest tests first)
 # Description: the main job end to end, short: scripts/bench.sh (lab
 # kernel, every path, one round of one second, ceiling runs, the TCG
 # instruction counter) writes compare.json that validates against the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 30 s (scripts/test.sh starts the longest tests first)
 # Description: a second kernel build with nothing changed is answered from
 # the cache at once, with the same bzImage; --print never builds.
 # shellcheck source=tests/lab/lib.sh
@@ -12,7 +13,9 @@ if [ "$(tail -n 1 <<<"$second")" = "$first" ]; then
 else
 	fail "second build gave '$second', first '$first'"
 fi
-if grep -q "cached:" <<<"$second" && [ $ms -lt 5000 ]; then
+# A build takes minutes; the cache's answer (hashing the source and the
+# patches) takes seconds, more on a loaded host: 60 s tells them apart.
+if grep -q "cached:" <<<"$second" && [ $ms -lt 60000 ]; then
 	pass "cached build answered in $ms ms"
 else
 	fail "second build was not a cache hit or took $ms ms"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 60 s (scripts/test.sh starts the longest tests first)
 # Description: scripts/build-kernel.sh stops with a message naming the patch
 # when a patch in the series does not apply, names a missing patch file,
 # and rejects bad options. Uses a scratch cache so the real tree is untouched.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 300 s (scripts/test.sh starts the longest tests first)
 # Description: the TCG instruction profile (insn_profile.so and
 # scripts/insn-profile) attributes a window's kernel instructions to the
 # functions that ran them: marker_loop --syscalls N makes N getppid()

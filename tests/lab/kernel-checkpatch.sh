@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 30 s (scripts/test.sh starts the longest tests first)
 # Description: every patch named in kernel-patch/series passes the kernel's
 # scripts/checkpatch.pl --strict with 0 errors, 0 warnings and 0 checks.
 # The patch is fed on standard input: inside this git repository checkpatch

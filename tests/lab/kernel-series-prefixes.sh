@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 700 s (scripts/test.sh starts the longest tests first)
 # Description: every prefix of kernel-patch/series builds on its own, as a
 # series posted upstream must (bisection lands on any patch):
 # scripts/check-series.sh applies the first 1, 2, ... N patches and builds

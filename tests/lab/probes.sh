@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 450 s (scripts/test.sh starts the longest tests first)
 # Description: the BPF probes in the lab. In a guest with a polled null
 # namespace and one user queue of each type, compare --probes reports
 # useless polls, block-layer calls per I/O (on the block path, not on ng,

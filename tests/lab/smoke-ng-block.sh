@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 100 s (scripts/test.sh starts the longest tests first)
 # Description: the lab's smoke test. Data written through /dev/nvme0n1 with
 # O_DIRECT reads back byte-identical through /dev/ng0n1 (io_uring
 # passthrough) and the other way round, on a data-keeping emulated namespace.

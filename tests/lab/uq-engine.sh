@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 300 s (scripts/test.sh starts the longest tests first)
 # Description: nvme-qbench's uq paths (uq-irq, uq-poll, uq-poll-check) on
 # the user queues of kernel-patch/: in a guest with one user queue of each
 # type, --verify data round trips between them and the block and ng paths,

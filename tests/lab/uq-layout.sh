@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 670 s (scripts/test.sh starts the longest tests first)
 # Description: with nvme.user_irq_queues=0 nvme.user_poll_queues=0 (and with
 # the parameters absent) the patched kernel lays out the controller's queues
 # exactly as the unpatched kernel does: the same blk-mq hardware queues

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 150 s (scripts/test.sh starts the longest tests first)
 # Description: scripts/vm runs one command in the guest and returns its exit
 # status; the guest sees the host's files read-only, writes to tmpfs and to
 # --results folders; --help documents every option the script accepts; bad

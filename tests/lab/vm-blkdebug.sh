@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 100 s (scripts/test.sh starts the longest tests first)
 # Description: the blkdebug backend fails exactly the injected sector: a read
 # there returns EIO, its neighbours read fine.
 # shellcheck source=tests/lab/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 250 s (scripts/test.sh starts the longest tests first)
 # Description: the kernel-report detector of scripts/vm. On the debug
 # kernel, LKDTM (/sys/kernel/debug/provoke-crash) provokes the kinds of
 # report the lab relies on, and each must fail the VM run (status 126) with

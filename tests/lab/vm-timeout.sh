@@ -1,4 +1,5 @@
 #!/bin/bash
+# Runtime: about 235 s (scripts/test.sh starts the longest tests first)
 # Description: a guest that runs past --timeout is killed and reported
 # (status 124), and no QEMU process is left behind; nor is one left when
 # scripts/vm itself is killed: with SIGKILL (no trap runs), or by
