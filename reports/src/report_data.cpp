@@ -67,8 +67,12 @@ const MetricDef metrics[] = {
      MetricKind::wall_clock},
     {"irq-per-io", "irq + softirq ns per I/O (its CPU)", false, false, true, 1, "ns", &PathAggregate::irq_ns_per_io,
      MetricKind::wall_clock},
-    {"stamp-error", "latency stamp error bound us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns,
+    {"stamp-error", "latency stamp error bound, max us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns,
      MetricKind::wall_clock},
+    {"stamp-error-p50", "latency stamp error bound, p50 us", false, false, true, 1e-3, "us",
+     &PathAggregate::stamp_error_p50_ns, MetricKind::wall_clock},
+    {"stamp-error-p99", "latency stamp error bound, p99 us", false, false, true, 1e-3, "us",
+     &PathAggregate::stamp_error_p99_ns, MetricKind::wall_clock},
     {"cycles-per-io", "CPU cycles per I/O (hw counters)", false, true, true, 1, "cycles", &PathAggregate::cycles_per_io,
      MetricKind::wall_clock},
     {"hw-insn-per-io", "instructions per I/O (hw counters)", false, false, true, 1, "insn",
@@ -158,7 +162,7 @@ struct RunFacts {
   // Schema version 2; -1 (or empty) in version 1 or when not measured.
   std::vector<LatencyBin> bins;
   bool has_bins = false;
-  double stamp_error = -1, enters_per_io = -1, irq_ns_per_io = -1;
+  double stamp_error = -1, stamp_error_p50 = -1, stamp_error_p99 = -1, enters_per_io = -1, irq_ns_per_io = -1;
   double cycles = -1, hw_insn = -1, hw_kinsn = -1;
   std::string hw_scope;
   unsigned order = 0;
@@ -260,6 +264,9 @@ void read_run_v2(Reader& rd, const json& run, const std::string& where, double i
   f.bins = read_bins(rd, lat, where + ".latency_ns");
   f.has_bins = true;
   f.stamp_error = Reader::opt_num(lat, "stamp_error_ns", -1);
+  // Absent before the bound's distribution was reported: unknown.
+  f.stamp_error_p50 = Reader::opt_num(lat, "stamp_error_p50_ns", -1);
+  f.stamp_error_p99 = Reader::opt_num(lat, "stamp_error_p99_ns", -1);
   const json& cpu = rd.obj(run, "cpu", where);
   rd.num(cpu, "thread_ns", where + ".cpu");
   double irq = Reader::opt_num(cpu, "irq_ns", -1), softirq = Reader::opt_num(cpu, "softirq_ns", -1);
@@ -393,6 +400,8 @@ void aggregate_latency(PathAggregate& a, const std::vector<RunFacts>& runs) {
 // Version 2's figures; n == 0 where not measured.
 void aggregate_v2(PathAggregate& a, const std::vector<RunFacts>& runs) {
   put(a, &PathAggregate::stamp_error_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error; }));
+  put(a, &PathAggregate::stamp_error_p50_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error_p50; }));
+  put(a, &PathAggregate::stamp_error_p99_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error_p99; }));
   put(a, &PathAggregate::enters_per_io, measured(runs, [](const RunFacts& r) { return r.enters_per_io; }));
   put(a, &PathAggregate::irq_ns_per_io, measured(runs, [](const RunFacts& r) { return r.irq_ns_per_io; }));
   a.hw_counters = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.cycles >= 0; });

@@ -40,7 +40,9 @@ struct PathAggregate {
   // the median of the rounds' percentiles.
   Summary lat_min_ns, lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p99_9_ns, lat_p99_99_ns, lat_max_ns;
   bool lat_merged = false;
-  Summary stamp_error_ns;  // bound on a latency's error from batching; n == 0: unknown
+  // Bound on a latency's error from stamping per batch, waits left out: the
+  // largest over a run's I/Os, and their median and p99; n == 0: unknown.
+  Summary stamp_error_ns, stamp_error_p50_ns, stamp_error_p99_ns;
   Summary ios_per_submit, ios_per_reap;
   Summary usr_ns_per_io, sys_ns_per_io, cpu_ns_per_io;
   Summary cpu_busy;          // CPU seconds / elapsed seconds / threads (thread CPU clock, or usr+sys in v1)
