@@ -774,7 +774,9 @@ Runs read_runs(Reader& rd, const json& runs) {
     std::string where = fmt::format("runs[{}]", i);
     std::string path = rd.str(runs[i], "path", where);
     out.poll[path] = rd.flag(runs[i], "poll", where);
-    out.engine[path] = Reader::opt_str(runs[i], "engine");
+    // Early version 1 runs do not name their engine family: unknown, not
+    // blank.
+    out.engine[path] = Reader::opt_str(runs[i], "engine", "unknown");
     out.spins[path] = waits_in_user_space(runs[i], out.engine[path], out.poll[path]);
     auto round = static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1));
     RunFacts f = read_run(rd, runs[i], where);

@@ -126,6 +126,16 @@ TEST(ReportData, AVersion1ReportShowsVersion2FiguresAsNotAvailable) {
 }
 
 // A report cut short says so in every rendering, and in diff.
+// A version 1 run without its engine family reads as "unknown", which no
+// rule mistakes for a family (uq).
+TEST(ReportData, AVersion1RunWithoutItsEngineIsUnknown) {
+  json doc = test::lab_report_json();
+  for (auto& r : doc["runs"]) r.erase("engine");
+  ReportData d = load(doc, "v1.json");
+  ASSERT_FALSE(d.paths.empty());
+  for (const auto& p : d.paths) EXPECT_EQ(p.engine, "unknown") << p.path;
+}
+
 TEST(ReportData, APartialReportSaysSoInEveryRendering) {
   json doc = test::lab_report_v2_json();
   json& runs = doc["runs"];
