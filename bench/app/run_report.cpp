@@ -165,7 +165,11 @@ json histogram_json(const Histogram& h) {
   return json{{"bins", bins}};
 }
 
-json latency_json(const Histogram& h, uint64_t stamp_error_ns) {
+// The distribution of the per-I/O stamp error bounds; null where the run
+// recorded none.
+json latency_json(const Histogram& h, const Histogram* stamp_error) {
+  bool errors = h.count() && stamp_error && stamp_error->count();
+  auto at = [&](double q) { return errors ? json(stamp_error->percentile(q)) : json(nullptr); };
   return json{{"count", h.count()},
               {"min", h.min()},
               {"mean", h.mean()},
@@ -177,7 +181,9 @@ json latency_json(const Histogram& h, uint64_t stamp_error_ns) {
               {"max", h.max()},
               {"max_relative_error", 1.0 / (2 * Histogram::sub_buckets)},
               {"histogram", histogram_json(h)},
-              {"stamp_error_ns", h.count() ? json(stamp_error_ns) : json(nullptr)}};
+              {"stamp_error_ns", errors ? json(stamp_error->max()) : json(nullptr)},
+              {"stamp_error_p50_ns", at(50)},
+              {"stamp_error_p99_ns", at(99)}};
 }
 
 json per_io_or_null(double v, uint64_t ios) { return ios ? json(v / static_cast<double>(ios)) : json(nullptr); }
@@ -256,7 +262,7 @@ json run_json(const ReportInput::Run& run) {
       {"bytes", r.bytes},
       {"iops", r.iops},
       {"bw_bytes_per_s", r.bw_bytes_s},
-      {"latency_ns", latency_json(*r.hist, r.stamp_error_ns)},
+      {"latency_ns", latency_json(*r.hist, r.stamp_error.get())},
       {"iops_series", r.iops_series},
       {"submit", {{"calls", sc}, {"ios", sub}, {"ios_per_call", per_call(sub, sc)}}},
       {"reap", {{"calls", rc}, {"ios", reaped}, {"ios_per_call", per_call(reaped, rc)}, {"empty_calls", empty}}},

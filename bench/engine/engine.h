@@ -62,6 +62,14 @@ class Engine {
   // io_uring_enter system calls made so far (0 for a path without
   // io_uring): the runner reads it at the window's edges.
   virtual uint64_t kernel_entries() const { return 0; }
+  // Time spent waiting for completions so far, ns: from where a call began
+  // to wait to where the wait ended (a completion arrived, as near as the
+  // engine can tell). The runner leaves it out of the stamp error: a wait
+  // is the batching the workload asked for, not an error of the stamps. A
+  // call that hands I/Os over and waits in one system call counts as wait
+  // from its start, its kernel submission included: user space cannot
+  // split the two.
+  virtual uint64_t waited_ns() const { return 0; }
 };
 
 }  // namespace qb

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "clock.h"
 #include "engine_factory.h"
 #include "node.h"
 
@@ -25,8 +26,12 @@ class PsyncEngine final : public Engine {
 
   int submit(std::span<const IoRequest> reqs, unsigned) override {
     for (const IoRequest& r : reqs) {
+      // The call blocks until the device is done: a wait, submission
+      // included (Engine::waited_ns).
+      uint64_t began = now_ns();
       ssize_t n = r.write ? pwrite(fd_, r.buf, r.len, static_cast<off_t>(r.offset))
                           : pread(fd_, r.buf, r.len, static_cast<off_t>(r.offset));
+      waited_ns_ += now_ns() - began;
       Completion& c = done_[ndone_++];
       c.tag = r.tag;
       c.res = n < 0 ? -errno : static_cast<int32_t>(n);
@@ -44,6 +49,8 @@ class PsyncEngine final : public Engine {
     return static_cast<int>(n);
   }
 
+  uint64_t waited_ns() const override { return waited_ns_; }
+
   void teardown() override {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
@@ -55,6 +62,7 @@ class PsyncEngine final : public Engine {
   int fd_ = -1;
   Completion done_[max_depth]{};
   unsigned ndone_ = 0;
+  uint64_t waited_ns_ = 0;
 };
 
 std::unique_ptr<Engine> create(const PathInfo& p) { return std::make_unique<PsyncEngine>(p); }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "clock.h"
+
 namespace qb {
 
 namespace {
@@ -116,7 +118,10 @@ int UringRing::enter(unsigned wait_nr, bool getevents) {
   if (registered_ring_) flags |= IORING_ENTER_REGISTERED_RING;
   unsigned fd = registered_ring_ ? static_cast<unsigned>(ring_.enter_ring_fd) : static_cast<unsigned>(ring_.ring_fd);
   enters_++;
+  // Only a wait is timed: the clock stays out of plain submits and polls.
+  uint64_t began = wait_nr ? now_ns() : 0;
   int ret = io_uring_enter(fd, sqpoll_ ? 0 : pending, wait_nr, flags, nullptr);
+  if (wait_nr) waited_ns_ += now_ns() - began;
   // A short submit, EAGAIN or EBUSY leave SQEs queued: unsubmitted() sees
   // them and the next call hands them over.
   if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) return 0;

@@ -80,6 +80,8 @@ class UringRing {
   unsigned unsubmitted() const { return io_uring_sq_ready(&ring_); }
   // io_uring_enter calls made on this ring since it was opened.
   uint64_t enters() const { return enters_; }
+  // Time inside the enters that waited for completions (Engine::waited_ns).
+  uint64_t waited_ns() const { return waited_ns_; }
 
  private:
   // Publishes the queued SQEs and enters the kernel when there is
@@ -106,6 +108,7 @@ class UringRing {
   bool iopoll_ = false;
   bool registered_ring_ = false;
   uint64_t enters_ = 0;
+  uint64_t waited_ns_ = 0;
   int sqe_fd_ = -1;
   uint8_t sqe_flags_ = 0;
 };
@@ -128,6 +131,7 @@ class UringEngine : public Engine {
   }
 
   uint64_t kernel_entries() const override { return ring_.enters(); }
+  uint64_t waited_ns() const override { return ring_.waited_ns(); }
 
   void teardown() override {
     ring_.close();

@@ -182,30 +182,38 @@ struct WorkerWindow {
 struct Slots {
   std::vector<uint16_t> free_tags;
   unsigned nfree;
-  std::vector<uint64_t> submitted_at, offset;
+  std::vector<uint64_t> submitted_at, submit_error, offset;
   std::vector<uint8_t> write;
 
-  explicit Slots(unsigned depth) : free_tags(depth), nfree(depth), submitted_at(depth), offset(depth), write(depth) {
+  explicit Slots(unsigned depth)
+      : free_tags(depth), nfree(depth), submitted_at(depth), submit_error(depth), offset(depth), write(depth) {
     for (unsigned i = 0; i < depth; i++) free_tags[i] = static_cast<uint16_t>(depth - 1 - i);
   }
 };
 
-// The bound on the error of each latency from stamping per batch rather
-// than per I/O. An I/O is stamped just before the call that submits its
-// batch (t0) and reaches the kernel before that call returns (t1); its
-// completion is stamped just after the reap that harvests it (done), and
-// was posted after the previous pass of the loop began (that pass's reap
-// took every completion then in the CQ). So a latency overstates the true
-// one by at least 0 and at most (t1 - t0) + (done - previous pass's
-// start); the bound is the largest of each over the window. It includes
-// any time the loop waited for a batch of completions: the first of a
-// batch waits for the last.
-struct StampBound {
-  uint64_t submit_ns = 0, harvest_ns = 0;
-  void submitted(uint64_t t0, uint64_t t1) { submit_ns = std::max(submit_ns, t1 - t0); }
-  void harvested(uint64_t after, uint64_t done) { harvest_ns = std::max(harvest_ns, done - after); }
-  uint64_t bound() const { return submit_ns + harvest_ns; }
+// The bound on the error each latency's stamps add, stamping per batch
+// rather than per I/O. An I/O is stamped just before the call that submits
+// its batch (t0) and reaches the kernel before that call returns (t1), or
+// before it begins to wait; its completion is stamped just after the reap
+// that harvests it returns (done), and arrived after the latest reap that
+// looked at the CQ before it began (that reap took every completion then
+// in the CQ). A latency so overstates the true one by at least 0 and at
+// most the time between those points that the loop did not spend waiting
+// for completions: the submit call without its wait, and from that reap's
+// start to done without the waits in between (Engine::waited_ns). Waits
+// are left out because they are the batching the workload asks for
+// (--complete-batch), not an error of the stamps. Each counted I/O records
+// its bound, so the report gives their distribution.
+struct Look {
+  uint64_t at = 0;      // when a reap began, before it looked at the CQ
+  uint64_t waited = 0;  // Engine::waited_ns() then
 };
+
+// The part of [from, to] spent outside waits, given the waits' totals.
+uint64_t unwaited(uint64_t from, uint64_t to, uint64_t waited_from, uint64_t waited_to) {
+  uint64_t span = to > from ? to - from : 0, waited = waited_to - waited_from;
+  return span > waited ? span - waited : 0;
+}
 
 struct LoopCounters {
   uint64_t ios = 0, bytes = 0, reads = 0;
@@ -242,16 +250,12 @@ class IoLoop {
         slots_(sh.depth.iodepth),
         seq_(w_, t, sh.ranges[t]),
         win_(sh, t, sh.start_ns.load(std::memory_order_acquire), eng),
-        pass_start_(win_.start),
-        last_done_(win_.start) {}
+        last_done_(win_.start),
+        last_look_{win_.start, eng.waited_ns()} {}
 
   Result<void> run() {
     for (;;) {
       uint64_t now = now_ns();
-      // Every pass reaps, and a reap takes every completion the CQ holds:
-      // a completion harvested in the next pass was posted after now.
-      prev_pass_start_ = pass_start_;
-      pass_start_ = now;
       win_.open_if_due(now, sh_);
       if (issuing_ && (g_stop.load(std::memory_order_relaxed) || sh_.failed.load(std::memory_order_relaxed) ||
                        win_.over(now))) {
@@ -261,11 +265,16 @@ class IoLoop {
       if (!issuing_ && inflight_ == 0) break;
       unsigned to_submit = issuing_ ? win_.cap(std::min(slots_.nfree, sbatch_)) : 0;
       int got;
+      Look look;
+      // Every reap takes every completion the CQ holds: what the next one
+      // harvests arrived after this one began.
       if (to_submit) {
         auto r = submit(to_submit);
         if (!r) return r;
+        look = submit_end_;
         got = eng_.reap(comps_, 0);
       } else {
+        look = Look{now, eng_.waited_ns()};
         got = eng_.reap(comps_, std::min(cbatch_, inflight_));
       }
       n_.reap_calls++;
@@ -276,9 +285,11 @@ class IoLoop {
       }
       if (got == 0) {
         n_.empty++;
+        last_look_ = look;
         continue;
       }
       auto r = complete(static_cast<unsigned>(got));
+      last_look_ = look;
       if (!r) return r;
       n_.publish(live_);
     }
@@ -307,10 +318,13 @@ class IoLoop {
     unsigned wait = (!s_.path->poll && slots_.nfree == 0) ? std::min(cbatch_, inflight_) : 0;
     // Stamped once the batch is built, just before the call that hands it
     // to the kernel: each I/O of it reaches the device within that call.
+    uint64_t waited = eng_.waited_ns();
     uint64_t t0 = now_ns();
     for (unsigned i = 0; i < n; i++) slots_.submitted_at[reqs_[i].tag] = t0;
     int rc = eng_.submit(std::span<const IoRequest>(reqs_.data(), n), wait);
-    if (win_.measuring) stamps_.submitted(t0, now_ns());
+    submit_end_ = Look{now_ns(), eng_.waited_ns()};
+    uint64_t error = unwaited(t0, submit_end_.at, waited, submit_end_.waited);
+    for (unsigned i = 0; i < n; i++) slots_.submit_error[reqs_[i].tag] = error;
     n_.submit_calls++;
     n_.submitted += n;
     if (rc < 0) {
@@ -323,7 +337,7 @@ class IoLoop {
   Result<void> complete(unsigned got) {
     uint64_t done = now_ns();
     last_done_ = done;
-    uint64_t counted = n_.ios;
+    uint64_t harvest_error = unwaited(last_look_.at, done, last_look_.waited, eng_.waited_ns());
     n_.reaped += got;
     inflight_ -= got;
     for (unsigned i = 0; i < got; i++) {
@@ -341,12 +355,11 @@ class IoLoop {
                    w_.seed);
       if (!win_.counts(slots_.submitted_at[tag], done)) continue;
       out_.hist->record(done - slots_.submitted_at[tag]);
+      out_.stamp_error->record(slots_.submit_error[tag] + harvest_error);
       n_.ios++;
       n_.reads += !slots_.write[tag];
       n_.bytes += w_.bs;
     }
-    // Only harvests that recorded a latency bound the error of one.
-    if (n_.ios != counted) stamps_.harvested(prev_pass_start_, done);
     return Ok{};
   }
 
@@ -371,7 +384,7 @@ class IoLoop {
                                  : static_cast<uint64_t>((tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) +
                                                           tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime)) * 1e9);
     out_.kernel_entries = win_.m1.entries - win_.m0.entries;
-    out_.stamp_error_ns = stamps_.bound();
+    out_.stamp_error_ns = out_.stamp_error->max();
     out_.utime_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
     out_.stime_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
     out_.vol_ctx_switches = static_cast<uint64_t>(ru1.ru_nvcsw - ru0.ru_nvcsw);
@@ -393,9 +406,9 @@ class IoLoop {
   IoSequence seq_;
   WorkerWindow win_;
   LoopCounters n_;
-  StampBound stamps_;
-  uint64_t pass_start_ = 0, prev_pass_start_ = 0;
   uint64_t last_done_;
+  Look last_look_;   // the latest reap that returned: completions harvested next arrived after it began
+  Look submit_end_;  // the latest submit call's return
   unsigned inflight_ = 0;
   bool issuing_ = true;
 };
@@ -417,6 +430,7 @@ void Worker::run() {
   const WorkloadOptions& w = s.workload;
   out.thread = t;
   out.hist = std::make_unique<Histogram>();
+  out.stamp_error = std::make_unique<Histogram>();
   sh.tids[t].store(static_cast<int>(gettid()));
   if (!w.cpus.empty()) {
     out.cpu = w.cpus[t % w.cpus.size()];
@@ -723,6 +737,7 @@ class RunMeters final : public WindowHooks {
 // The run's figures from its threads'.
 void sum_threads(PathResult& res, bool verify) {
   res.hist = std::make_unique<Histogram>();
+  res.stamp_error = std::make_unique<Histogram>();
   res.verify.enabled = verify;
   for (const auto& tr : res.threads) {
     res.ios += tr.ios;
@@ -730,6 +745,7 @@ void sum_threads(PathResult& res, bool verify) {
     res.elapsed_s = std::max(res.elapsed_s, tr.elapsed_s);
     res.stamp_error_ns = std::max(res.stamp_error_ns, tr.stamp_error_ns);
     res.hist->merge(*tr.hist);
+    res.stamp_error->merge(*tr.stamp_error);
     merge_errors(res.errors, tr.errors);
     res.verify.blocks_checked += tr.verify.blocks_checked;
     res.verify.bad_sectors += tr.verify.bad_sectors;

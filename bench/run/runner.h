@@ -64,7 +64,10 @@ struct ThreadResult {
   uint64_t cpu_ns = 0;  // CLOCK_THREAD_CPUTIME_ID over the window: exact
   bool cpu_clock = true;  // false: the kernel has no thread CPU clock, cpu_ns is usr + sys
   uint64_t kernel_entries = 0;  // io_uring_enter calls over the window
-  uint64_t stamp_error_ns = 0;  // bound on each latency's error from batching
+  uint64_t stamp_error_ns = 0;  // the largest of stamp_error's
+  // Per counted I/O, the bound on the error its stamps add to its latency,
+  // waits for completions left out (runner.cpp, Look).
+  std::unique_ptr<Histogram> stamp_error;
   uint64_t vol_ctx_switches = 0;
   uint64_t invol_ctx_switches = 0;
   std::vector<ErrorCount> errors;
@@ -91,6 +94,7 @@ struct PathResult {
   VerifyResult verify;
   bool interrupted = false;
   uint64_t stamp_error_ns = 0;  // the largest of the threads'
+  std::unique_ptr<Histogram> stamp_error;  // the threads' merged
   // irq and softirq time of the CPUs the threads are pinned to, over the
   // window; unset when they are not pinned or /proc/stat was unreadable.
   std::optional<CpuIrqTimes> cpu_irq;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -37,39 +38,26 @@ struct GateTestNames {
 GateTestNames names_of(GateTest t) {
   switch (t) {
     case GateTest::mann_whitney: return {"Mann-Whitney U", "U"};
-    case GateTest::bootstrap: return {"bootstrap CI", "boot"};
-    case GateTest::threshold_only: return {"threshold only", "thr"};
+    case GateTest::rounds_apart: return {"rounds apart", "apart"};
+    case GateTest::not_testable: return {"not testable", "-"};
   }
   return {"?", "?"};
 }
 
 bool checked(const MetricDef& m, const DiffOptions& o) { return m.gated || o.per_metric.count(m.key); }
 
-// The one-sided test over per-round values: are the new rounds worse?
-// Lower is better: worse is higher; else worse is lower.
-void decide(MetricChange& c, std::span<const double> base, std::span<const double> now, bool higher_is_better,
-            double alpha) {
-  c.n_base = static_cast<unsigned>(base.size());
-  c.n_new = static_cast<unsigned>(now.size());
-  std::span<const double> lo = higher_is_better ? now : base, hi = higher_is_better ? base : now;
-  bool worse_significant = false, better_significant = false;
-  if (mann_whitney_min_p(c.n_base, c.n_new) <= alpha) {
-    c.test = GateTest::mann_whitney;
-    c.p_worse = mann_whitney_greater_p(lo, hi);
-    c.p_better = mann_whitney_greater_p(hi, lo);
-    worse_significant = c.p_worse <= alpha;
-    better_significant = c.p_better <= alpha;
-  } else if (c.n_base >= 2 && c.n_new >= 2) {
-    c.test = GateTest::bootstrap;
-    c.ratio_low = bootstrap_median_ratio_lower(lo, hi, 1 - alpha);
-    worse_significant = c.ratio_low > 1;
-    better_significant = bootstrap_median_ratio_lower(hi, lo, 1 - alpha) > 1;
-  } else {
-    c.test = GateTest::threshold_only;
-    worse_significant = better_significant = true;
-  }
-  if (c.worse > c.threshold) c.verdict = worse_significant ? Verdict::regression : Verdict::not_significant;
-  else if (-c.worse > c.threshold && better_significant) c.verdict = Verdict::improved;
+// Worse by more than the threshold with the evidence, or better by more
+// with the evidence; worse without it is not significant.
+void judge(MetricChange& c, bool worse_shown, bool better_shown) {
+  if (c.worse > c.threshold) c.verdict = worse_shown ? Verdict::regression : Verdict::not_significant;
+  else if (-c.worse > c.threshold && better_shown) c.verdict = Verdict::improved;
+  else c.verdict = Verdict::ok;
+}
+
+// Every value of high above every value of low.
+bool apart(std::span<const double> low, std::span<const double> high) {
+  return !low.empty() && !high.empty() &&
+         *std::min_element(high.begin(), high.end()) > *std::max_element(low.begin(), low.end());
 }
 
 MetricChange compare(const std::string& path, const MetricDef& m, const PathAggregate& b, const PathAggregate& n,
@@ -85,8 +73,71 @@ MetricChange compare(const std::string& path, const MetricDef& m, const PathAggr
   c.worse = m.higher_is_better ? -c.change : c.change;
   auto it = o.per_metric.find(m.key);
   c.threshold = it != o.per_metric.end() ? it->second : o.threshold;
-  decide(c, b.round_values(m.key), n.round_values(m.key), m.higher_is_better, o.alpha);
+  std::span<const double> base = b.round_values(m.key), now = n.round_values(m.key);
+  c.n_base = static_cast<unsigned>(base.size());
+  c.n_new = static_cast<unsigned>(now.size());
+  // Lower is better: worse is higher; else worse is lower.
+  std::span<const double> lo = m.higher_is_better ? now : base, hi = m.higher_is_better ? base : now;
+  if (m.kind == MetricKind::counted) {
+    c.test = GateTest::rounds_apart;
+    judge(c, apart(lo, hi), apart(hi, lo));
+  } else {
+    c.p_worse = mann_whitney_greater_p(lo, hi);
+    c.p_better = mann_whitney_greater_p(hi, lo);
+  }
   return c;
+}
+
+// The fewest rounds a side whose exact U test can reach level.
+unsigned rounds_for(double level) {
+  unsigned n = 1;
+  while (mann_whitney_min_p(n, n) > level && n < 64) n++;
+  return n;
+}
+
+// The wall-clock metrics of every path: one family. Which are testable is
+// fixed by the round counts alone (Tarone): the smallest k such that at
+// most k comparisons can reach alpha / k; those are tested, Holm-corrected
+// among themselves, the rest are not testable.
+NotTestable gate_wall_clock(std::vector<MetricChange>& changes, double alpha) {
+  NotTestable out;
+  std::vector<MetricChange*> family;
+  for (auto& c : changes)
+    if (c.metric && c.verdict != Verdict::missing && c.metric->kind == MetricKind::wall_clock) family.push_back(&c);
+  if (family.empty()) return out;
+  auto reachable = [&](const MetricChange& c, double level) { return mann_whitney_min_p(c.n_base, c.n_new) <= level; };
+  size_t k = 1;
+  for (;; k++) {
+    size_t can = 0;
+    for (const auto* c : family) can += reachable(*c, alpha / static_cast<double>(k));
+    if (can <= k) break;
+  }
+  std::vector<MetricChange*> tested;
+  unsigned needed = rounds_for(alpha / static_cast<double>(family.size()));
+  for (auto* c : family) {
+    if (reachable(*c, alpha / static_cast<double>(k))) {
+      tested.push_back(c);
+      continue;
+    }
+    c->test = GateTest::not_testable;
+    c->rounds_needed = needed;
+    c->verdict = Verdict::not_testable;
+    out.count++;
+    out.worse_than_threshold += c->worse > c->threshold;
+    out.rounds_needed = needed;
+  }
+  std::vector<double> worse_p, better_p, worse_level;
+  for (const auto* c : tested) {
+    worse_p.push_back(c->p_worse);
+    better_p.push_back(c->p_better);
+  }
+  std::vector<bool> worse = holm_rejected(worse_p, alpha, &worse_level), better = holm_rejected(better_p, alpha);
+  for (size_t i = 0; i < tested.size(); i++) {
+    tested[i]->test = GateTest::mann_whitney;
+    tested[i]->alpha = worse_level[i];
+    judge(*tested[i], worse[i], better[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -96,12 +147,17 @@ const char* gate_test_name(GateTest t) { return names_of(t).name; }
 std::string MetricChange::evidence() const {
   switch (test) {
     case GateTest::mann_whitney:
-      return fmt::format("Mann-Whitney U p={:.3f}, {} vs {} rounds", p_worse, n_base, n_new);
-    case GateTest::bootstrap:
-      return fmt::format("bootstrap CI, worse by at least {:.1f}%, {} vs {} rounds", (ratio_low - 1) * 100, n_base,
-                         n_new);
-    case GateTest::threshold_only:
-      return fmt::format("threshold only, {} vs {} round(s)", n_base, n_new);
+      return fmt::format("Mann-Whitney U p={:.4f} {} {:.4f} (Holm), {} vs {} rounds", p_worse,
+                         p_worse <= alpha ? "<=" : ">", alpha, n_base, n_new);
+    case GateTest::rounds_apart:
+      return fmt::format("{}, {} vs {} rounds",
+                         verdict == Verdict::regression ? "every new round worse than every base round"
+                         : verdict == Verdict::improved ? "every new round better than every base round"
+                                                        : "the rounds overlap",
+                         n_base, n_new);
+    case GateTest::not_testable:
+      return fmt::format("not testable with {} vs {} rounds (needs at least {} a side)", n_base, n_new,
+                         rounds_needed);
   }
   return "?";
 }
@@ -111,6 +167,7 @@ const char* verdict_name(Verdict v) {
     case Verdict::ok: return "ok";
     case Verdict::improved: return "improved";
     case Verdict::not_significant: return "not significant";
+    case Verdict::not_testable: return "not testable";
     case Verdict::regression: return "REGRESSION";
     case Verdict::missing: return "MISSING";
   }
@@ -151,7 +208,6 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
                                   base.workload_line(), now.workload_line()));
   if (base.kernel_release != now.kernel_release)
     d.notes.push_back(fmt::format("Kernel {} -> {}.", base.kernel_release, now.kernel_release));
-  bool one_round = false, few_rounds = false;
   std::set<std::string> not_measured, seen;  // skipped for some path; compared or failed for some path
   for (const auto& b : base.paths) {
     const PathAggregate* n = now.find(b.path);
@@ -162,8 +218,6 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
       d.changes.push_back(c);
       continue;
     }
-    one_round |= b.rounds < 2 || n->rounds < 2;
-    few_rounds |= mann_whitney_min_p(b.rounds, n->rounds) > o.alpha;
     for (const auto& m : metric_defs()) {
       if (!checked(m, o)) continue;
       bool in_base = (b.*(m.member)).n > 0, in_new = ((*n).*(m.member)).n > 0;
@@ -198,14 +252,7 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
                                   unmeasured));
   for (const auto& n : now.paths)
     if (!base.find(n.path)) d.notes.push_back(fmt::format("Path {} is new; nothing to compare it with.", n.path));
-  if (one_round)
-    d.notes.push_back("A report has one round per path: no test over rounds is possible, so the threshold alone "
-                      "decides.");
-  else if (few_rounds)
-    d.notes.push_back(fmt::format("Too few rounds for the Mann-Whitney U test to reach p <= {:.2f} (it needs 3 "
-                                  "against 3): a bootstrap confidence interval of the median ratio decides instead; "
-                                  "run more rounds for the U test.",
-                                  o.alpha));
+  d.not_testable = gate_wall_clock(d.changes, o.alpha);
   if (base.partial) d.notes.push_back("The base report is partial. " + base.partial_line());
   if (now.partial) d.notes.push_back("The new report is partial. " + now.partial_line());
   return d;
@@ -225,16 +272,23 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
   rule.kind = Block::Kind::text;
   std::string per;
   for (const auto& [k, v] : o.per_metric) per += fmt::format(", {} {}", k, format_percent(v));
+  std::string counted;
+  for (const auto& m : metric_defs())
+    if (m.kind == MetricKind::counted) counted += fmt::format("{}{}", counted.empty() ? "" : ", ", m.key);
   rule.lines.push_back(fmt::format(
       "A metric regresses when its median is worse than the base's by more than the threshold (the effect size: "
-      "{}{}) and a one-sided test over the per-round values finds the new rounds worse at p <= {:.2f}: the "
-      "Mann-Whitney U test (exact, ties at mid-ranks; test U) when both reports have rounds enough for it to get "
-      "there (3 and 3 or more), else a bootstrap {:.0f}% confidence interval of the median ratio that must lie "
-      "wholly on the worse side (test boot, 2 rounds or more), else the threshold alone (one round; test thr). "
-      "Worse by more than the threshold without the test's support is shown as not significant, not failed. "
-      "Metrics measured only with probes, the lab's counter or hardware counters are compared when both reports "
-      "have them; missing from one report, or asked for by --threshold and missing, they fail.",
-      format_percent(o.threshold), per, o.alpha, (1 - o.alpha) * 100));
+      "{}{}) and the rounds show it. Counted metrics (the lab's instruction counts: {}; test apart) must have "
+      "every new round worse than every base round; with one round a side the effect size alone decides. "
+      "Wall-clock metrics (all others; test U) take a one-sided exact Mann-Whitney U test (ties at mid-ranks) over "
+      "the per-round values, Holm-Bonferroni corrected to a family-wise p <= {:.2f} over the wall-clock "
+      "comparisons of every path. Those the round counts let reach {:.2f} / k, for the smallest k such that at "
+      "most k of them can, are tested and Holm-corrected among themselves; the rest (all of them with one round, "
+      "and with 3 rounds a side once there is more than one comparison) are not testable and do not fail the "
+      "gate. Worse by more than the "
+      "threshold without that support is shown as not significant, not failed. Metrics measured only with probes, "
+      "the lab's counter or hardware counters are compared when both reports have them; missing from one report, "
+      "or asked for by --threshold and missing, they fail.",
+      format_percent(o.threshold), per, counted, o.alpha, o.alpha));
   head.blocks.push_back(rule);
   doc.sections.push_back(head);
 
@@ -250,7 +304,7 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
     }
     t.table.rows.push_back({c.path, c.metric->key, format_metric(*c.metric, c.base), format_metric(*c.metric, c.now),
                             fmt::format("{:+.1f}%", c.change * 100), names_of(c.test).abbreviation,
-                            c.p_worse >= 0 ? fmt::format("{:.3f}", c.p_worse) : "-", verdict_name(c.verdict)});
+                            c.test == GateTest::mann_whitney ? fmt::format("{:.4f}", c.p_worse) : "-", verdict_name(c.verdict)});
   }
   s.blocks.push_back(t);
   doc.sections.push_back(s);
@@ -259,6 +313,12 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
   Block lines;
   lines.kind = Block::Kind::text;
   for (const auto& n : d.notes) lines.lines.push_back("Note: " + n);
+  if (const NotTestable& u = d.not_testable; u.count)
+    lines.lines.push_back(fmt::format(
+        "NOT TESTABLE: {} wall-clock comparison(s), {} of them worse than the threshold: with these rounds the "
+        "Mann-Whitney U test cannot reach p <= {:.2f} Holm-corrected over them, so they do not fail the gate and "
+        "nothing is known of them. Run at least {} rounds a side to gate them.",
+        u.count, u.worse_than_threshold, o.alpha, u.rounds_needed));
   auto regs = d.regressions();
   for (const auto* c : regs)
     lines.lines.push_back(!c->metric ? fmt::format("REGRESSION: path {} is missing from the new report", c->path)

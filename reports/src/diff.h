@@ -1,11 +1,14 @@
 // The regression gate: two reports, each path's metrics compared over
 // their per-round values. A change fails when it is worse than the
-// threshold (the effect size: the change of the median) and a one-sided
-// test over the rounds says the new rounds are worse: the Mann-Whitney U
-// test (as Google Benchmark's compare.py runs it) when both sides have
-// rounds enough for it to reach the significance level, else a bootstrap
-// confidence interval of the median ratio, else (one round) the threshold
-// alone. Every change names the test that decided it.
+// threshold (the effect size: the change of the median) and:
+//  - a counted metric (MetricKind::counted): every new round is worse than every
+//    base round (the rounds lie apart);
+//  - a wall-clock metric: the one-sided exact Mann-Whitney U test finds the
+//    new rounds worse, Holm-Bonferroni corrected over every wall-clock
+//    metric tested on every path. A metric whose smallest possible p, given
+//    its round counts, cannot reach the corrected level is not testable: it
+//    is reported as such and does not fail the gate.
+// Every change names the rule that decided it.
 #pragma once
 
 #include <map>
@@ -26,10 +29,10 @@ struct DiffOptions {
 // Each argument is PCT (all metrics) or METRIC=PCT, e.g. "5", "p99=20%".
 Result<DiffOptions> parse_thresholds(const std::vector<std::string>& args);
 
-enum class Verdict { ok, improved, not_significant, regression, missing };
+enum class Verdict { ok, improved, not_significant, not_testable, regression, missing };
 
 // Which test decided a change.
-enum class GateTest { mann_whitney, bootstrap, threshold_only };
+enum class GateTest { mann_whitney, rounds_apart, not_testable };
 const char* gate_test_name(GateTest t);
 const char* verdict_name(Verdict v);
 
@@ -40,18 +43,29 @@ struct MetricChange {
   double change = 0;     // (now - base) / base
   double worse = 0;      // change in the bad direction (negative: better)
   double threshold = 0;
-  GateTest test = GateTest::threshold_only;
+  GateTest test = GateTest::not_testable;
   unsigned n_base = 0, n_new = 0;  // rounds on each side
   double p_worse = -1;   // Mann-Whitney U: one-sided p that the new rounds are worse; -1 not run
   double p_better = -1;  // ... that they are better
-  double ratio_low = -1;  // bootstrap: lower bound of the worse-way median ratio; -1 not run
-  std::string evidence() const;  // "Mann-Whitney U p=0.050, 3 vs 3 rounds"
+  double alpha = -1;     // Mann-Whitney U: the Holm-corrected level p_worse met or missed
+  unsigned rounds_needed = 0;  // not testable: rounds a side the corrected level needs
+  // "Mann-Whitney U p=0.004 <= 0.005 (Holm), 6 vs 6 rounds",
+  // "every new round worse, 3 vs 3 rounds", "not testable with 3 vs 3 rounds (needs at least 6 a side)"
+  std::string evidence() const;
   Verdict verdict = Verdict::ok;
   std::string missing_from;  // missing: "the new report", "the base report" or "both reports"
 };
 
+// The wall-clock comparisons the rounds were too few to test.
+struct NotTestable {
+  size_t count = 0;
+  size_t worse_than_threshold = 0;
+  unsigned rounds_needed = 0;  // rounds a side that would test every one of them
+};
+
 struct DiffResult {
   std::vector<MetricChange> changes;
+  NotTestable not_testable;
   std::vector<std::string> notes;
   std::vector<const MetricChange*> regressions() const;
 };

@@ -18,43 +18,67 @@ using nlohmann::json;
 namespace {
 
 const MetricDef metrics[] = {
-    {"iops", "IOPS", true, true, false, 1, "", &PathAggregate::iops},
-    {"bw", "bandwidth MiB/s", true, true, false, 1.0 / (1024 * 1024), "MiB/s", &PathAggregate::bw_bytes_s},
-    {"p50", "latency p50 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p50_ns},
-    {"p90", "latency p90 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p90_ns},
-    {"p99", "latency p99 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p99_ns},
-    {"p99.9", "latency p99.9 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_9_ns},
-    {"p99.99", "latency p99.99 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_99_ns},
-    {"ios-per-submit", "I/Os per submit call", true, false, false, 1, "", &PathAggregate::ios_per_submit},
-    {"ios-per-reap", "I/Os per reap call", true, false, false, 1, "", &PathAggregate::ios_per_reap},
-    {"usr-per-io", "CPU usr ns per I/O", false, false, false, 1, "ns", &PathAggregate::usr_ns_per_io},
-    {"sys-per-io", "CPU sys ns per I/O", false, false, false, 1, "ns", &PathAggregate::sys_ns_per_io},
-    {"cpu-per-io", "CPU ns per I/O", false, true, false, 1, "ns", &PathAggregate::cpu_ns_per_io},
-    {"cpu-busy", "CPU busy, of 1 CPU", false, false, false, 1, "", &PathAggregate::cpu_busy},
-    {"empty-reaps", "empty reap calls", false, false, false, 1, "", &PathAggregate::empty_reap_ratio},
-    {"useless-polls", "useless-poll ratio", false, true, true, 1, "", &PathAggregate::useless_poll_ratio},
-    {"block-calls", "block-layer calls per I/O", false, true, true, 1, "", &PathAggregate::block_calls_per_io},
-    {"ios-per-cpu-s", "I/Os per busy CPU second", true, false, false, 1, "", &PathAggregate::ios_per_cpu_s},
+    {"iops", "IOPS", true, true, false, 1, "", &PathAggregate::iops, MetricKind::wall_clock},
+    {"bw", "bandwidth MiB/s", true, true, false, 1.0 / (1024 * 1024), "MiB/s", &PathAggregate::bw_bytes_s,
+     MetricKind::wall_clock},
+    {"p50", "latency p50 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p50_ns, MetricKind::wall_clock},
+    {"p90", "latency p90 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p90_ns, MetricKind::wall_clock},
+    {"p99", "latency p99 us", false, true, false, 1e-3, "us", &PathAggregate::lat_p99_ns, MetricKind::wall_clock},
+    {"p99.9", "latency p99.9 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_9_ns,
+     MetricKind::wall_clock},
+    {"p99.99", "latency p99.99 us", false, false, false, 1e-3, "us", &PathAggregate::lat_p99_99_ns,
+     MetricKind::wall_clock},
+    {"ios-per-submit", "I/Os per submit call", true, false, false, 1, "", &PathAggregate::ios_per_submit,
+     MetricKind::wall_clock},
+    {"ios-per-reap", "I/Os per reap call", true, false, false, 1, "", &PathAggregate::ios_per_reap,
+     MetricKind::wall_clock},
+    {"usr-per-io", "CPU usr ns per I/O", false, false, false, 1, "ns", &PathAggregate::usr_ns_per_io,
+     MetricKind::wall_clock},
+    {"sys-per-io", "CPU sys ns per I/O", false, false, false, 1, "ns", &PathAggregate::sys_ns_per_io,
+     MetricKind::wall_clock},
+    {"cpu-per-io", "CPU ns per I/O", false, true, false, 1, "ns", &PathAggregate::cpu_ns_per_io,
+     MetricKind::wall_clock},
+    {"cpu-busy", "CPU busy, of 1 CPU", false, false, false, 1, "", &PathAggregate::cpu_busy, MetricKind::wall_clock},
+    {"empty-reaps", "empty reap calls", false, false, false, 1, "", &PathAggregate::empty_reap_ratio,
+     MetricKind::wall_clock},
+    {"useless-polls", "useless-poll ratio", false, true, true, 1, "", &PathAggregate::useless_poll_ratio,
+     MetricKind::wall_clock},
+    {"block-calls", "block-layer calls per I/O", false, true, true, 1, "", &PathAggregate::block_calls_per_io,
+     MetricKind::wall_clock},
+    {"ios-per-cpu-s", "I/Os per busy CPU second", true, false, false, 1, "", &PathAggregate::ios_per_cpu_s,
+     MetricKind::wall_clock},
     {"uq-empty-polls", "kernel empty-poll share (user queue)", false, false, true, 1, "",
-     &PathAggregate::uq_empty_poll_share},
-    {"uq-polls-per-io", "kernel polls per I/O (user queue)", false, false, true, 1, "", &PathAggregate::uq_polls_per_io},
-    {"kinsn-per-io", "kernel instructions per I/O", false, true, true, 1, "insn", &PathAggregate::kinsn_per_io},
-    {"uinsn-per-io", "user instructions per I/O", false, false, true, 1, "insn", &PathAggregate::uinsn_per_io},
+     &PathAggregate::uq_empty_poll_share, MetricKind::wall_clock},
+    {"uq-polls-per-io", "kernel polls per I/O (user queue)", false, false, true, 1, "", &PathAggregate::uq_polls_per_io,
+     MetricKind::wall_clock},
+    {"kinsn-per-io", "kernel instructions per I/O", false, true, true, 1, "insn", &PathAggregate::kinsn_per_io,
+     MetricKind::counted},
+    {"uinsn-per-io", "user instructions per I/O", false, false, true, 1, "insn", &PathAggregate::uinsn_per_io,
+     MetricKind::counted},
     {"useful-kinsn-per-io", "kernel instr/IO without empty polls", false, false, true, 1, "insn",
-     &PathAggregate::useful_kinsn_per_io},
+     &PathAggregate::useful_kinsn_per_io, MetricKind::counted},
     {"empty-kinsn-per-io", "kernel instr/IO in empty polls", false, false, true, 1, "insn",
-     &PathAggregate::empty_kinsn_per_io},
-    {"empty-polls-per-io", "marked empty polls per I/O", false, false, true, 1, "", &PathAggregate::empty_polls_marked_per_io},
+     &PathAggregate::empty_kinsn_per_io, MetricKind::counted},
+    {"empty-polls-per-io", "marked empty polls per I/O", false, false, true, 1, "",
+     &PathAggregate::empty_polls_marked_per_io, MetricKind::wall_clock},
     {"empty-poll-cpu-per-io", "CPU ns per I/O in empty polls", false, false, true, 1, "ns",
-     &PathAggregate::empty_poll_cpu_ns_per_io},
-    {"enters-per-io", "io_uring_enter calls per I/O", false, false, true, 1, "", &PathAggregate::enters_per_io},
-    {"irq-per-io", "irq + softirq ns per I/O (its CPU)", false, false, true, 1, "ns", &PathAggregate::irq_ns_per_io},
-    {"stamp-error", "latency stamp error bound us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns},
-    {"cycles-per-io", "CPU cycles per I/O (hw counters)", false, true, true, 1, "insn", &PathAggregate::cycles_per_io},
+     &PathAggregate::empty_poll_cpu_ns_per_io, MetricKind::wall_clock},
+    {"enters-per-io", "io_uring_enter calls per I/O", false, false, true, 1, "", &PathAggregate::enters_per_io,
+     MetricKind::wall_clock},
+    {"irq-per-io", "irq + softirq ns per I/O (its CPU)", false, false, true, 1, "ns", &PathAggregate::irq_ns_per_io,
+     MetricKind::wall_clock},
+    {"stamp-error", "latency stamp error bound, max us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns,
+     MetricKind::wall_clock},
+    {"stamp-error-p50", "latency stamp error bound, p50 us", false, false, true, 1e-3, "us",
+     &PathAggregate::stamp_error_p50_ns, MetricKind::wall_clock},
+    {"stamp-error-p99", "latency stamp error bound, p99 us", false, false, true, 1e-3, "us",
+     &PathAggregate::stamp_error_p99_ns, MetricKind::wall_clock},
+    {"cycles-per-io", "CPU cycles per I/O (hw counters)", false, true, true, 1, "cycles", &PathAggregate::cycles_per_io,
+     MetricKind::wall_clock},
     {"hw-insn-per-io", "instructions per I/O (hw counters)", false, false, true, 1, "insn",
-     &PathAggregate::hw_insn_per_io},
+     &PathAggregate::hw_insn_per_io, MetricKind::wall_clock},
     {"hw-kinsn-per-io", "kernel instructions per I/O (hw counters)", false, true, true, 1, "insn",
-     &PathAggregate::hw_kinsn_per_io},
+     &PathAggregate::hw_kinsn_per_io, MetricKind::wall_clock},
 };
 
 // Reads fields and remembers the first one that is missing or mistyped, so
@@ -138,7 +162,7 @@ struct RunFacts {
   // Schema version 2; -1 (or empty) in version 1 or when not measured.
   std::vector<LatencyBin> bins;
   bool has_bins = false;
-  double stamp_error = -1, enters_per_io = -1, irq_ns_per_io = -1;
+  double stamp_error = -1, stamp_error_p50 = -1, stamp_error_p99 = -1, enters_per_io = -1, irq_ns_per_io = -1;
   double cycles = -1, hw_insn = -1, hw_kinsn = -1;
   std::string hw_scope;
   unsigned order = 0;
@@ -240,6 +264,9 @@ void read_run_v2(Reader& rd, const json& run, const std::string& where, double i
   f.bins = read_bins(rd, lat, where + ".latency_ns");
   f.has_bins = true;
   f.stamp_error = Reader::opt_num(lat, "stamp_error_ns", -1);
+  // Absent before the bound's distribution was reported: unknown.
+  f.stamp_error_p50 = Reader::opt_num(lat, "stamp_error_p50_ns", -1);
+  f.stamp_error_p99 = Reader::opt_num(lat, "stamp_error_p99_ns", -1);
   const json& cpu = rd.obj(run, "cpu", where);
   rd.num(cpu, "thread_ns", where + ".cpu");
   double irq = Reader::opt_num(cpu, "irq_ns", -1), softirq = Reader::opt_num(cpu, "softirq_ns", -1);
@@ -373,6 +400,8 @@ void aggregate_latency(PathAggregate& a, const std::vector<RunFacts>& runs) {
 // Version 2's figures; n == 0 where not measured.
 void aggregate_v2(PathAggregate& a, const std::vector<RunFacts>& runs) {
   put(a, &PathAggregate::stamp_error_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error; }));
+  put(a, &PathAggregate::stamp_error_p50_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error_p50; }));
+  put(a, &PathAggregate::stamp_error_p99_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error_p99; }));
   put(a, &PathAggregate::enters_per_io, measured(runs, [](const RunFacts& r) { return r.enters_per_io; }));
   put(a, &PathAggregate::irq_ns_per_io, measured(runs, [](const RunFacts& r) { return r.irq_ns_per_io; }));
   a.hw_counters = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.cycles >= 0; });
@@ -454,10 +483,7 @@ PathAggregate aggregate(const std::string& path, bool poll, const std::vector<Ru
   put(a, &PathAggregate::empty_reap_ratio, values(runs, [](const RunFacts& r) { return r.empty; }));
   a.probes = !probed.empty();
   if (a.probes) aggregate_probes(a, probed);
-  for (const auto& r : all_runs) {
-    a.errors += r.errors;
-    a.interrupted |= r.interrupted;
-  }
+  for (const auto& r : all_runs) a.errors += r.errors;
   for (const auto& r : runs) a.iops_series.push_back(r.series);
   put(a, &PathAggregate::ios_per_cpu_s, values(runs, [](const RunFacts& r) { return r.ios_per_cpu_s; }));
   put(a, &PathAggregate::uq_empty_poll_share, measured(runs, [](const RunFacts& r) { return r.uq_empty_share; }));
@@ -577,6 +603,14 @@ std::string ReportData::partial_line() const {
   for (const auto& [path, round] : not_run) missing += fmt::format("{}{} round {}", missing.empty() ? "" : ", ", path, round);
   return fmt::format("PARTIAL REPORT: the run was stopped before it finished; {} run(s) did not run{}{}.", not_run.size(),
                      missing.empty() ? "" : ": ", missing);
+}
+
+std::vector<std::string> ReportData::interrupted_lines() const {
+  std::vector<std::string> out;
+  for (const auto& [path, round] : interrupted_runs)
+    out.push_back(fmt::format("INTERRUPTED RUN: {} round {} was cut short; it is left out of every figure.", path,
+                              round));
+  return out;
 }
 
 const PathAggregate* ReportData::find(const std::string& path) const {
@@ -731,6 +765,7 @@ struct Runs {
   std::map<std::string, bool> poll;
   std::map<std::string, std::string> engine;
   std::map<std::string, bool> spins;  // may wait by spinning in user space
+  std::vector<std::pair<std::string, unsigned>> interrupted;  // left out: path, round
 };
 
 Runs read_runs(Reader& rd, const json& runs) {
@@ -739,12 +774,21 @@ Runs read_runs(Reader& rd, const json& runs) {
     std::string where = fmt::format("runs[{}]", i);
     std::string path = rd.str(runs[i], "path", where);
     out.poll[path] = rd.flag(runs[i], "poll", where);
-    out.engine[path] = Reader::opt_str(runs[i], "engine");
+    // Early version 1 runs do not name their engine family: unknown, not
+    // blank.
+    out.engine[path] = Reader::opt_str(runs[i], "engine", "unknown");
     out.spins[path] = waits_in_user_space(runs[i], out.engine[path], out.poll[path]);
+    auto round = static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1));
+    RunFacts f = read_run(rd, runs[i], where);
+    // A run cut short measured part of a round: its figures are not the
+    // round's, so it counts nowhere and is listed apart.
+    if (f.interrupted) {
+      out.interrupted.emplace_back(path, round);
+      continue;
+    }
     if (!out.by_path.count(path)) out.order.push_back(path);
-    out.by_path[path].push_back(read_run(rd, runs[i], where));
-    out.in_order.push_back(
-        RunRef{path, static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1)), out.by_path[path].back()});
+    out.by_path[path].push_back(f);
+    out.in_order.push_back(RunRef{path, round, std::move(f)});
   }
   return out;
 }
@@ -779,6 +823,10 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
     d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
     d.paths.back().engine = runs.engine[p];
   }
+  d.interrupted_runs = runs.interrupted;
+  for (auto& p : d.paths)
+    p.interrupted = std::any_of(runs.interrupted.begin(), runs.interrupted.end(),
+                                [&](const auto& r) { return r.first == p.path; });
   const BoundLimits lim;
   d.ceiling = find_ceiling(std::move(candidates), ceiling_config, d.paths, lim);
   for (auto& p : d.paths) {

@@ -40,7 +40,9 @@ struct PathAggregate {
   // the median of the rounds' percentiles.
   Summary lat_min_ns, lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p99_9_ns, lat_p99_99_ns, lat_max_ns;
   bool lat_merged = false;
-  Summary stamp_error_ns;  // bound on a latency's error from batching; n == 0: unknown
+  // Bound on a latency's error from stamping per batch, waits left out: the
+  // largest over a run's I/Os, and their median and p99; n == 0: unknown.
+  Summary stamp_error_ns, stamp_error_p50_ns, stamp_error_p99_ns;
   Summary ios_per_submit, ios_per_reap;
   Summary usr_ns_per_io, sys_ns_per_io, cpu_ns_per_io;
   Summary cpu_busy;          // CPU seconds / elapsed seconds / threads (thread CPU clock, or usr+sys in v1)
@@ -52,7 +54,7 @@ struct PathAggregate {
   std::vector<SymbolShare> top_symbols;
   double ratio_to_baseline = 0;  // median IOPS / baseline median IOPS; 0 without a baseline
   uint64_t errors = 0;
-  bool interrupted = false;
+  bool interrupted = false;  // a run of the path was cut short and left out
   std::vector<std::vector<double>> iops_series;  // one per round, IOPS each second
   Bound bound = Bound::undecided;
   std::string bound_reason;
@@ -141,6 +143,10 @@ struct ReportData {
   bool partial = false;
   std::vector<std::pair<std::string, unsigned>> not_run;  // path, round
   std::string partial_line() const;  // "PARTIAL REPORT: ..."; empty when complete
+  // Runs cut short (runs[].interrupted): left out of every aggregate, the
+  // per-round values and the ceiling; path, round.
+  std::vector<std::pair<std::string, unsigned>> interrupted_runs;
+  std::vector<std::string> interrupted_lines() const;  // one per run, naming path and round
   // Version 2: the host settings that shape figures ("" when not recorded).
   std::string clocksource, cpu_governor, mitigations, irq_affinity, hw_counters_note;
   bool run_order_recorded = false;  // runs carry order_in_round
@@ -157,6 +163,22 @@ struct ReportData {
 
 // A metric every consumer names the same way: key on the command line and in
 // the dashboard, label in tables, where it lives in PathAggregate.
+// How a metric varies between rounds of one build, which decides the test
+// diff holds a change of it to.
+enum class MetricKind {
+  // Follows timing: rates, latencies, CPU time, and counts of events whose
+  // number depends on when completions arrive (polls, reaps, enters,
+  // block-layer calls that include polls) or on stalls and frequency (the
+  // hardware counters, whose instructions include spinning and interrupts).
+  // Rounds swing between boots, so only a test over many rounds shows a
+  // change.
+  wall_clock,
+  // The lab's instruction counter (TCG plugin): the same code path counts
+  // the same instructions each boot, its rounds spread well under 1%, so
+  // rounds lying apart show a change.
+  counted,
+};
+
 struct MetricDef {
   const char* key;
   const char* label;
@@ -166,6 +188,7 @@ struct MetricDef {
   double scale;  // multiply a Summary value by this for display
   const char* unit;
   Summary PathAggregate::*member;
+  MetricKind kind;
 };
 std::span<const MetricDef> metric_defs();
 const MetricDef* find_metric(std::string_view key);

@@ -192,7 +192,7 @@ Section path_section(const ReportData& r, const PathAggregate& p) {
   std::vector<std::pair<std::string, std::string>> f{
       {"bound", fmt::format("{} ({})", bound_name(p.bound), p.bound_reason)}};
   if (p.errors) f.emplace_back("I/O errors", std::to_string(p.errors));
-  if (p.interrupted) f.emplace_back("interrupted", "yes: a round was cut short");
+  if (p.interrupted) f.emplace_back("interrupted", "yes: a round was cut short and left out");
   s.blocks.push_back(fields(std::move(f)));
   return s;
 }
@@ -359,6 +359,7 @@ Section notes_section(const ReportData& r) {
                     "swing between boots.");
   if (r.exit_code != 0) notes.push_back(fmt::format("The run exited {}: it saw I/O errors.", r.exit_code));
   if (r.partial) notes.push_back(r.partial_line());
+  for (auto& line : r.interrupted_lines()) notes.push_back(std::move(line));
   if (notes.empty()) notes.push_back("None.");
   s.blocks.push_back(text(std::move(notes)));
   return s;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 #include <utility>
 
 namespace qb {
@@ -112,25 +111,20 @@ double mann_whitney_greater_p(std::span<const double> low, std::span<const doubl
   return 0.5 * std::erfc(z / std::sqrt(2.0));
 }
 
-double bootstrap_median_ratio_lower(std::span<const double> low, std::span<const double> high, double level,
-                                    unsigned resamples) {
-  if (low.empty() || high.empty()) return 0;
-  std::mt19937_64 rng(0x71b3c0de);
-  std::uniform_int_distribution<size_t> pick_low(0, low.size() - 1), pick_high(0, high.size() - 1);
-  std::vector<double> ratios;
-  ratios.reserve(resamples);
-  std::vector<double> a(low.size()), b(high.size());
-  for (unsigned r = 0; r < resamples; r++) {
-    for (auto& x : a) x = low[pick_low(rng)];
-    for (auto& x : b) x = high[pick_high(rng)];
-    double base = median_of(a);
-    if (base == 0) continue;
-    ratios.push_back(median_of(b) / base);
+std::vector<bool> holm_rejected(std::span<const double> p, double alpha, std::vector<double>* level) {
+  std::vector<size_t> order(p.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return p[x] < p[y]; });
+  std::vector<bool> rejected(p.size(), false);
+  if (level) level->assign(p.size(), 0);
+  bool still = true;
+  for (size_t k = 0; k < order.size(); k++) {
+    double at = alpha / static_cast<double>(order.size() - k);
+    if (level) (*level)[order[k]] = at;
+    still = still && p[order[k]] <= at;
+    rejected[order[k]] = still;
   }
-  if (ratios.empty()) return 0;
-  std::sort(ratios.begin(), ratios.end());
-  auto at = static_cast<size_t>(std::floor((1 - level) * static_cast<double>(ratios.size())));
-  return ratios[std::min(at, ratios.size() - 1)];
+  return rejected;
 }
 
 }  // namespace qb

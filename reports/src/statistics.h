@@ -1,8 +1,8 @@
 // The statistics the reports use beyond a Summary: latency percentiles from
 // merged histograms, and the tests the diff gate runs over per-round
 // values (a one-sided Mann-Whitney U test, as Google Benchmark's
-// compare.py uses, and a bootstrap confidence interval of the median
-// ratio for too few rounds for the U test). Pure: numbers in, numbers out.
+// compare.py uses, and the Holm-Bonferroni correction over a family of
+// them). Pure: numbers in, numbers out.
 #pragma once
 
 #include <cstdint>
@@ -35,10 +35,11 @@ double mann_whitney_greater_p(std::span<const double> low, std::span<const doubl
 // values: 1 / C(n + m, n).
 double mann_whitney_min_p(unsigned n, unsigned m);
 
-// Percentile bootstrap of median(high) / median(low): the lower bound of
-// the one-sided interval at level (e.g. 0.95). Deterministic (fixed seed).
-double bootstrap_median_ratio_lower(std::span<const double> low, std::span<const double> high, double level,
-                                    unsigned resamples = 10000);
+// Holm-Bonferroni over a family of p-values: which are rejected at the
+// family-wise level alpha. The k-th smallest (from 0) is held to
+// alpha / (size - k), and none after the first that misses its level is
+// rejected. level[i], when given, receives the level p[i] was held to.
+std::vector<bool> holm_rejected(std::span<const double> p, double alpha, std::vector<double>* level = nullptr);
 
 double median_of(std::span<const double> v);
 

@@ -184,7 +184,12 @@ void expect_v2_run(const json& r, bool io_uring) {
     total += b[2].get<uint64_t>();
   }
   EXPECT_EQ(total, r["latency_ns"]["count"].get<uint64_t>());
-  EXPECT_TRUE(r["latency_ns"]["stamp_error_ns"].is_number());
+  const json& lat = r["latency_ns"];
+  ASSERT_TRUE(lat["stamp_error_ns"].is_number());
+  ASSERT_TRUE(lat["stamp_error_p50_ns"].is_number());
+  ASSERT_TRUE(lat["stamp_error_p99_ns"].is_number());
+  EXPECT_LE(lat["stamp_error_p50_ns"].get<uint64_t>(), lat["stamp_error_p99_ns"].get<uint64_t>());
+  EXPECT_LE(lat["stamp_error_p99_ns"].get<uint64_t>(), lat["stamp_error_ns"].get<uint64_t>());
   const json& cpu = r["cpu"];
   EXPECT_TRUE(cpu["thread_ns"].is_number_integer());
   EXPECT_TRUE(cpu["irq_ns"].is_null()) << "not pinned";

@@ -65,13 +65,25 @@ TEST(Statistics, MannWhitneyTiesAndLargeSamples) {
   EXPECT_GT(mann_whitney_greater_p(hi, lo), 0.99);
 }
 
-TEST(Statistics, BootstrapOfTheMedianRatio) {
-  std::vector<double> base{100, 101}, worse{110, 111};
-  // Every resample of the worse side has a median above every base median.
-  EXPECT_GT(bootstrap_median_ratio_lower(base, worse, 0.95), 1.0);
-  std::vector<double> mixed{95, 112};
-  EXPECT_LT(bootstrap_median_ratio_lower(base, mixed, 0.95), 1.0);
-  EXPECT_DOUBLE_EQ(bootstrap_median_ratio_lower(base, worse, 0.95), bootstrap_median_ratio_lower(base, worse, 0.95));
+// Holm steps down from the smallest p: the k-th smallest (from 0) is held to
+// alpha / (m - k), and the first miss stops it.
+TEST(Statistics, HolmStepsDownInOrder) {
+  std::vector<double> level;
+  // Each under 0.05, so each would pass uncorrected; the smallest misses
+  // 0.05 / 3, and with it every other.
+  std::vector<double> near{0.04, 0.02, 0.03};
+  EXPECT_EQ(holm_rejected(near, 0.05, &level), (std::vector<bool>{false, false, false}));
+  EXPECT_DOUBLE_EQ(level[1], 0.05 / 3);
+  EXPECT_DOUBLE_EQ(level[2], 0.05 / 2);
+  EXPECT_DOUBLE_EQ(level[0], 0.05);
+  // Bonferroni (0.05 / 3 for all) would reject only the first; Holm holds
+  // the second smallest to 0.05 / 2 and the largest to 0.05.
+  std::vector<double> steps{0.045, 0.01, 0.02};
+  EXPECT_EQ(holm_rejected(steps, 0.05), (std::vector<bool>{true, true, true}));
+  // A miss in the middle stops the rest, though the last would meet 0.05.
+  std::vector<double> stop{0.01, 0.03, 0.04};
+  EXPECT_EQ(holm_rejected(stop, 0.05), (std::vector<bool>{true, false, false}));
+  EXPECT_TRUE(holm_rejected(std::vector<double>{}, 0.05).empty());
 }
 
 }  // namespace
