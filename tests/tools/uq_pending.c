@@ -131,8 +131,14 @@ int main(int argc, char **argv)
 				 * shows it.
 				 */
 				for (;;) {
-					pend = uq_pending(&m);
+					/*
+					 * The kernel head first: the timeout work may reap
+					 * for the owner at any time, and an entry it
+					 * consumes after the pending check must not count
+					 * as consumed before it.
+					 */
 					consumed += advance(&m);
+					pend = uq_pending(&m);
 					if (pend || consumed > reaped + got)
 						break;
 					if (uq_now() - t0 > 30) {
