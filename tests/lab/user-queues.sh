@@ -22,7 +22,8 @@ trap 'rm -rf "$tmp"' EXIT
 # CPUs): irq queues first, then poll queues, each with a distinct hardware
 # qid above blk-mq's and the controller's queue depth. Each boot must end
 # with status 0: a kernel report (126), a timeout (124) or a guest that
-# did not finish fails the combination.
+# did not finish fails the combination. With 2/1, a second controller
+# grants fewer queues than blk-mq and the user queues need together.
 # shellcheck disable=SC2016 # expanded in the guest
 attrs='for d in /dev/nvme0uq*; do [ -c $d ] || continue; s=/sys/class/nvme-generic/$(basename $d)
 echo $(basename $d) $(cat $s/type) $(cat $s/qid) $(cat $s/depth); done'
@@ -31,9 +32,21 @@ for combo in "1 0" "0 2" "2 1"; do
 	set -- $combo
 	want=$( (i=0; while [ $i -lt $(($1 + $2)) ]; do
 		[ $i -lt "$1" ] && t=irq || t=poll; echo "nvme0uq$i $t"; i=$((i + 1)); done) )
-	rm -f "$tmp/combo"
-	lab_vm --cpus 2 --results "$tmp" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
-		sh -c "{ $attrs; } >$tmp/combo"
+	rm -f "$tmp/combo" "$tmp/short"
+	extra=() short=''
+	if [ "$combo" = "2 1" ]; then
+		# nvme1 grants 4 I/O queues where blk-mq (2 CPUs) and the user
+		# queues need 5: it creates no user queue (the nodes stay, with
+		# qid 0) and blk-mq gets both of its queues: queues created,
+		# blk-mq's hardware contexts, the log (counted with awk, which
+		# exits 0 for a count of 0 too)
+		extra=(--nvme null --nvme "null,qpairs=4")
+		short="; { cat /sys/class/nvme-generic/nvme1uq*/qid | awk '\$1 != 0 { n++ } END { print n + 0 }';
+			ls /sys/block/nvme1n1/mq/ | awk 'END { print NR }';
+			dmesg | awk '/nvme1: 4 I\/O queues granted, 5 needed for blk-mq and user queues: no user queues/ { n++ } END { print n + 0 }'; } >$tmp/short"
+	fi
+	lab_vm --cpus 2 --results "$tmp" "${extra[@]}" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
+		sh -c "{ $attrs; } >$tmp/combo $short"
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		pass "$1/$2: the guest booted and finished cleanly"
@@ -52,6 +65,14 @@ for combo in "1 0" "0 2" "2 1"; do
 		pass "$1/$2: distinct qids, one depth ($depths)"
 	else
 		fail "$1/$2: qid/depth wrong: $got"
+	fi
+	if [ -n "$short" ]; then
+		got=$(tr '\n' ' ' <"$tmp/short" 2>/dev/null)
+		if [ "$got" = "0 2 1 " ]; then
+			pass "$1/$2: a controller granting too few queues: no user queue created, blk-mq keeps its 2, the log says why"
+		else
+			fail "$1/$2: a controller granting too few queues: want user queues created, blk-mq contexts and log lines '0 2 1', got '$got'"
+		fi
 	fi
 done
 
