@@ -12,6 +12,20 @@ namespace qb {
 
 namespace {
 
+// A whole number from lo to hi. CLI11's Range says "Value x not in range"
+// even of text that is no number; this names the value and the bounds.
+CLI::Validator whole(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        long long v = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc() && p == text.data() + text.size() && v >= lo && v <= hi) return {};
+        bool number = ec == std::errc::result_out_of_range || (ec == std::errc() && p == text.data() + text.size());
+        return fmt::format("{} is {}; use {} to {}", text, number ? "out of range" : "not a whole number", lo, hi);
+      },
+      fmt::format("INT in [{} - {}]", lo, hi));
+}
+
 void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_option("--device", o.device, "namespace block device (/dev/nvmeXnY), or a regular file for testing")
       ->required();
@@ -20,12 +34,12 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
                   "user queue char device /dev/nvmeXuqN for the uq paths (default: the controller's first "
                   "queue of the path's type, via sysfs)");
   sub->add_option("--rw", o.rw, "randread, randwrite, read, write or randrw")->capture_default_str();
-  sub->add_option("--rwmixread", o.w.rwmixread, "percent reads for randrw")->check(CLI::Range(0, 100))->capture_default_str();
+  sub->add_option("--rwmixread", o.w.rwmixread, "percent reads for randrw")->check(whole(0, 100))->capture_default_str();
   sub->add_option("--bs", o.bs, "block size, a multiple of the LBA size (512, 4k, 128k)")->capture_default_str();
-  sub->add_option("--iodepth", o.w.iodepth, "I/Os in flight per thread")->check(CLI::Range(1, 65535))->capture_default_str();
-  sub->add_option("--submit-batch", o.w.submit_batch, "I/Os per submit call")->check(CLI::Range(1, 65535))->capture_default_str();
+  sub->add_option("--iodepth", o.w.iodepth, "I/Os in flight per thread")->check(whole(1, 65535))->capture_default_str();
+  sub->add_option("--submit-batch", o.w.submit_batch, "I/Os per submit call")->check(whole(1, 65535))->capture_default_str();
   sub->add_option("--complete-batch", o.w.complete_batch, "completions waited for per reap call")
-      ->check(CLI::Range(1, 65535))->capture_default_str();
+      ->check(whole(1, 65535))->capture_default_str();
   sub->add_flag("--fixed-buffers", o.w.fixed_buffers, "register the I/O buffers with io_uring");
   sub->add_flag("--registered-files", o.w.registered_files, "register the device fd with io_uring");
   sub->add_flag("--register-ring", o.w.register_ring, "register the ring fd (IORING_REGISTER_RING_FDS)");
@@ -35,7 +49,7 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_option("--runtime", o.runtime_s, "measured seconds per run (default 10 when --ios is not given)");
   sub->add_option("--ios", o.w.ios, "total measured I/Os over all threads, instead of --runtime");
   sub->add_option("--ramp", o.w.ramp_s, "seconds run before measuring, excluded from results")->check(CLI::Range(0.0, 3600.0));
-  sub->add_option("--threads", o.w.threads, "threads, one ring each")->check(CLI::Range(1, 1024))->capture_default_str();
+  sub->add_option("--threads", o.w.threads, "threads, one ring each")->check(whole(1, 1024))->capture_default_str();
   sub->add_option("--cpus", o.cpus, "pin thread i to the i-th CPU of this list (0,2,4-7)");
   sub->add_option("--seed", o.w.seed, "seed of the LBA sequence; same seed, same sequence on every path")
       ->capture_default_str();
@@ -71,15 +85,15 @@ void build_cli(CLI::App& app, CliOptions& o) {
   add_workload_options(cmp, o);
   cmp->add_option("--paths", o.paths, "comma list of paths: " + path_names())->required();
   cmp->add_option("--baseline", o.baseline, "path the ratios are relative to (default: the first)");
-  cmp->add_option("--rounds", o.rounds, "rounds of A B C ...")->check(CLI::Range(1, 1000))->capture_default_str();
+  cmp->add_option("--rounds", o.rounds, "rounds of A B C ...")->check(whole(1, 1000))->capture_default_str();
   cmp->add_option("--ceiling", o.ceiling,
                   "comma list of paths run first in every round to measure the device's ceiling (reported "
                   "apart, not counted as paths; e.g. ng-poll)");
   cmp->add_option("--ceiling-iodepth", o.ceiling_iodepth, "iodepth of the ceiling runs (default: --iodepth)")
-      ->check(CLI::Range(1, 65535));
+      ->check(whole(1, 65535));
   cmp->add_option("--ceiling-batch", o.ceiling_batch,
                   "submit and complete batch of the ceiling runs (default: the workload's)")
-      ->check(CLI::Range(1, 65535));
+      ->check(whole(1, 65535));
   cmp->callback([&o] { o.command = "compare"; });
 
   auto* list = app.add_subcommand("list", "list NVMe controllers, namespaces, ng devices and what each path needs");

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli.h"
 #include "commands.h"
@@ -20,8 +21,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "nvme-qbench: {}; see nvme-qbench {} --help\n", e.what(),
-               opts.command.empty() ? "" : opts.command);
+    // The subcommand's callback has not run yet: name the one CLI11 saw.
+    auto subs = app.get_subcommands();
+    std::string help = subs.empty() ? "--help" : subs.back()->get_name() + " --help";
+    fmt::print(stderr, "nvme-qbench: {}; see nvme-qbench {}\n", e.what(), help);
     return qb::exit_usage;
   }
   try {

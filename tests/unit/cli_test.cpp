@@ -239,6 +239,23 @@ TEST(Cli, BadOptionMessagesWordForWord) {
        "nvme-qbench: --rw trim: unknown mode; use randread, randwrite, read, write or randrw"},
       {"run --device {f} --path block-irq --runtime 5 --ios 100",
        "nvme-qbench: --runtime and --ios both given; a run ends by time or by I/O count, give one"},
+      {"compare --device {f} --paths block-irq,ng-fast --ios 100",
+       "nvme-qbench: --paths ng-fast: unknown path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
+       "uq-irq, uq-poll, uq-poll-check"},
+      {"run --device {f} --path block-irq --bs 4q --ios 100",
+       "nvme-qbench: --bs 4q: not a size; use bytes or a k/m/g/t suffix (4k, 1g)"},
+      {"run --device {f} --path block-irq --bs 0 --ios 100", "nvme-qbench: --bs 0: must be between one LBA and 1g"},
+      {"run --device {f} --path block-irq --bs 2g --ios 100", "nvme-qbench: --bs 2g: must be between one LBA and 1g"},
+      // CLI11's own checks name the subcommand whose --help to read.
+      {"run --device {f} --path block-irq --iodepth 0 --ios 100",
+       "nvme-qbench: --iodepth: 0 is out of range; use 1 to 65535; see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq --iodepth deep --ios 100",
+       "nvme-qbench: --iodepth: deep is not a whole number; use 1 to 65535; see nvme-qbench run --help"},
+      {"compare --device {f} --paths block-irq --rounds 0 --ios 100",
+       "nvme-qbench: --rounds: 0 is out of range; use 1 to 1000; see nvme-qbench compare --help"},
+      {"run --path block-irq --ios 100", "nvme-qbench: --device is required; see nvme-qbench run --help"},
+      {"compare --paths block-irq --ios 100", "nvme-qbench: --device is required; see nvme-qbench compare --help"},
+      {"run --device {f} --ios 100", "nvme-qbench: --path is required; see nvme-qbench run --help"},
   };
   for (const auto& [args, want] : cases) {
     Cmd r = run_tool(with_file(args));
