@@ -68,6 +68,7 @@ Result<std::vector<RunSpec>> plan_runs(const std::vector<const PathInfo*>& paths
   std::vector<RunSpec> specs;
   for (const PathInfo* p : paths) {
     if (auto m = check_buffer_memory(w, *p, buffer_memory_limit()); !m) return m.error();
+    if (auto t = check_transfer_size(*p, dev, w.bs); !t) return t.error();
     auto node = resolve_node(*p, dev, p->user_queue ? o.uq_device : o.ng_device);
     if (!node) return node.error();
     auto ns_node = resolve_namespace_node(*p, dev, *node, o.ng_device, w.threads);

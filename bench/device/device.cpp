@@ -76,6 +76,8 @@ NamespaceInfo read_namespace(const fs::path& dir, const std::string& sysfs_root,
   n.size_bytes = static_cast<uint64_t>(read_num(dir / "size", 0)) * 512;
   n.io_poll = read_num(dir / "queue/io_poll", 0) == 1;
   n.nr_requests = static_cast<int>(read_num(dir / "queue/nr_requests", -1));
+  long long max_kb = read_num(dir / "queue/max_hw_sectors_kb", 0);
+  n.max_transfer_bytes = max_kb > 0 ? static_cast<uint64_t>(max_kb) * 1024 : 0;
   if (fs::is_directory(dir / "mq", ec)) {
     int q = 0;
     for (auto& e : fs::directory_iterator(dir / "mq", ec)) {
@@ -282,8 +284,9 @@ Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, 
     auto q = user_queue_of_node(override_node, sysfs_root);
     if (!q) return q.error();
     if (q->type != type)
-      return usage_error(fmt::format("--uq-device {} is a {} queue, but this path needs a {} queue; give a "
-                                     "uq-{} path or another node", override_node, q->type, type, q->type));
+      return usage_error(fmt::format("--uq-device {} is a user_{} queue, but this path needs a user_{} queue; "
+                                     "give a uq-{} path or another node", override_node, q->type, type,
+                                     q->type));
     return override_node;
   }
   if (!dev.ns || dev.ns->controller.empty())
@@ -365,9 +368,9 @@ Result<void> check_signatures(const DeviceInfo& dev) {
   const char* val = nullptr;
   if (rc == 0) {
     if (blkid_probe_lookup_value(pr, "TYPE", &val, nullptr) == 0)
-      what = fmt::format("a {} file system signature", val);
+      what = fmt::format("a file system signature ({})", val);
     else if (blkid_probe_lookup_value(pr, "PTTYPE", &val, nullptr) == 0)
-      what = fmt::format("a {} partition table", val);
+      what = fmt::format("a partition table ({})", val);
     else
       what = "a signature";
   } else if (rc == -2) {

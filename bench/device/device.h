@@ -37,6 +37,9 @@ struct NamespaceInfo {
   bool io_poll = false;    // queue/io_poll: the namespace has poll queues
   int hw_queues = -1;      // blk-mq hardware contexts (mq/ entries)
   int nr_requests = -1;
+  // queue/max_hw_sectors_kb in bytes: the largest command the controller
+  // takes (its MDTS), which passthrough cannot split; 0 unknown.
+  uint64_t max_transfer_bytes = 0;
   std::string ng_name;     // ng0n1 when the generic char device exists in sysfs
   bool ng_dev_node = false;  // /dev/ngXnY exists as a char device
 };

@@ -60,6 +60,15 @@ Result<std::string> resolve_node(const PathInfo& path, const DeviceInfo& dev,
   return dev.path;
 }
 
+Result<void> check_transfer_size(const PathInfo& path, const DeviceInfo& dev, uint32_t bs) {
+  if (!path.unsplit || !dev.ns || dev.ns->max_transfer_bytes == 0 || bs <= dev.ns->max_transfer_bytes) return Ok{};
+  uint64_t max = dev.ns->max_transfer_bytes;
+  return usage_error(fmt::format(
+      "{}: --bs {} exceeds the largest transfer of {}, {} bytes (queue/max_hw_sectors_kb, the controller's "
+      "MDTS), and passthrough is not split; use --bs {} or less, or a block path, which splits I/O",
+      path.name, bs, dev.path, max, max % 1024 == 0 ? fmt::format("{}k", max / 1024) : std::to_string(max)));
+}
+
 Result<std::string> resolve_namespace_node(const PathInfo& path, const DeviceInfo& dev,
                                            const std::string& queue_node, const std::string& ng_override,
                                            unsigned threads) {

@@ -37,7 +37,15 @@ struct PathInfo {
   // enters the kernel to poll only when one is pending there; it marks its
   // kernel polls for the lab's instruction counter.
   bool user_space_wait = false;
+  // Hands each I/O to the controller as one command (NVMe passthrough):
+  // nothing splits it, so it must fit the controller's largest transfer.
+  bool unsplit = false;
 };
+
+// An I/O of bs bytes on an unsplit path must fit the namespace's largest
+// transfer (queue/max_hw_sectors_kb, from the controller's MDTS): a usage
+// error naming both and what works, where the kernel would fail every I/O.
+Result<void> check_transfer_size(const PathInfo& path, const DeviceInfo& dev, uint32_t bs);
 
 bool register_path(const PathInfo& info);
 const PathInfo* find_path(std::string_view name);

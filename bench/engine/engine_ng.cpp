@@ -39,9 +39,9 @@ Result<std::string> node_for(const DeviceInfo& dev, const std::string& override_
 
 const bool registered =
     register_path(PathInfo{"ng-irq", "ng", "io_uring NVMe passthrough (uring_cmd) on /dev/ngXnY, interrupts",
-                           false, true, 0, 30, create, node_for}) &&
+                           false, true, 0, 30, create, node_for, false, true, false, /*unsplit=*/true}) &&
     register_path(PathInfo{"ng-poll", "ng", "io_uring NVMe passthrough (uring_cmd) on /dev/ngXnY, polled",
-                           true, true, 0, 40, create, node_for});
+                           true, true, 0, 40, create, node_for, false, true, false, /*unsplit=*/true});
 
 }  // namespace
 }  // namespace qb

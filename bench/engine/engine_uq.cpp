@@ -143,13 +143,14 @@ Result<std::string> poll_node(const DeviceInfo& dev, const std::string& override
 const bool registered =
     register_path(PathInfo{"uq-irq", "uq",
                            "io_uring NVMe passthrough on a user_irq queue /dev/nvmeXuqN (kernel-patch/), interrupts",
-                           false, true, 0, 50, create, irq_node, true}) &&
+                           false, true, 0, 50, create, irq_node, true, true, false, /*unsplit=*/true}) &&
     register_path(PathInfo{"uq-poll", "uq",
                            "io_uring NVMe passthrough on a user_poll queue /dev/nvmeXuqN, polled (IOPOLL)",
-                           true, true, 0, 60, create, poll_node, true}) &&
+                           true, true, 0, 60, create, poll_node, true, true, false, /*unsplit=*/true}) &&
     register_path(PathInfo{"uq-poll-check", "uq",
                            "uq-poll, but polls in the kernel only when the mmap'ed CQ shows a completion",
-                           true, true, 0, 70, create, poll_node, true, true, /*user_space_wait=*/true});
+                           true, true, 0, 70, create, poll_node, true, true, /*user_space_wait=*/true,
+                           /*unsplit=*/true});
 
 }  // namespace
 }  // namespace qb

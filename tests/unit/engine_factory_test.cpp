@@ -76,5 +76,27 @@ TEST(EngineFactory, NgDeviceOverrideMustBeACharDevice) {
   EXPECT_EQ(*ok, "/dev/null");
 }
 
+// Passthrough hands each I/O to the controller whole: a --bs above the
+// namespace's largest transfer (MDTS) is refused before any I/O, naming
+// both sizes; the block paths split it, so they take it.
+TEST(EngineFactory, UnsplitPathsRefuseABlockAboveTheLargestTransfer) {
+  DeviceInfo d = nvme_target(true, true);
+  d.ns->max_transfer_bytes = 16384;
+  for (const char* name : {"ng-irq", "ng-poll", "uq-irq", "uq-poll", "uq-poll-check"}) {
+    auto r = check_transfer_size(*find_path(name), d, 32768);
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.error().kind, ErrorKind::usage);
+    EXPECT_EQ(r.error().message,
+              std::string(name) + ": --bs 32768 exceeds the largest transfer of /dev/nvme0n1, 16384 bytes "
+                                  "(queue/max_hw_sectors_kb, the controller's MDTS), and passthrough is not split; "
+                                  "use --bs 16k or less, or a block path, which splits I/O");
+    EXPECT_TRUE(check_transfer_size(*find_path(name), d, 16384).ok()) << name;
+  }
+  for (const char* name : {"psync", "block-irq", "block-poll"})
+    EXPECT_TRUE(check_transfer_size(*find_path(name), d, 1 << 20).ok()) << name;
+  d.ns->max_transfer_bytes = 0;  // unknown: the kernel decides
+  EXPECT_TRUE(check_transfer_size(*find_path("ng-irq"), d, 1 << 20).ok());
+}
+
 }  // namespace
 }  // namespace qb

@@ -182,7 +182,7 @@ TEST_F(FakeUqSysfs, PicksTheFirstQueueOfTheTypeOnTheNamespacesController) {
   EXPECT_EQ(*over, (dev_ / "nvme0uq2").string());
   auto wrong = uq_node_for(dev_info_, "irq", (dev_ / "nvme0uq2").string(), sys_.string(), dev_.string());
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.error().message.find("is a poll queue"), std::string::npos) << wrong.error().message;
+  EXPECT_NE(wrong.error().message.find("is a user_poll queue, but this path needs a user_irq queue"), std::string::npos) << wrong.error().message;
 }
 
 TEST_F(FakeUqSysfs, MissingNodeOrQueueTypeIsOneClearLine) {
