@@ -207,6 +207,13 @@ Result<void> check_paths(CliOptions& o) {
       (o.w.fixed_buffers || o.w.registered_files || o.w.register_ring || o.w.sqpoll))
     return usage_error("psync does not use io_uring: --fixed-buffers, --registered-files, --register-ring and "
                        "--sqpoll apply to the block and ng paths");
+  // In the lab an SQPOLL ring's commands on a user queue never completed
+  // and the run hung (tests/lab/tool-matrix.sh); refuse before any I/O.
+  for (const auto* p : *paths)
+    if (o.w.sqpoll && p->user_queue)
+      return usage_error(fmt::format("{}: --sqpoll is not supported on the user queues: with an SQPOLL ring their "
+                                     "commands do not complete on this kernel series and the run hangs; drop "
+                                     "--sqpoll, or use it with ng-irq or ng-poll", p->name));
   if (!o.uq_device.empty()) {
     bool uq = false;
     for (const auto* p : *paths) uq |= p->user_queue;

@@ -256,6 +256,9 @@ TEST(Cli, BadOptionMessagesWordForWord) {
       {"run --path block-irq --ios 100", "nvme-qbench: --device is required; see nvme-qbench run --help"},
       {"compare --paths block-irq --ios 100", "nvme-qbench: --device is required; see nvme-qbench compare --help"},
       {"run --device {f} --ios 100", "nvme-qbench: --path is required; see nvme-qbench run --help"},
+      {"compare --device {f} --paths ng-irq,uq-poll --sqpoll --ios 100",
+       "nvme-qbench: uq-poll: --sqpoll is not supported on the user queues: with an SQPOLL ring their commands do "
+       "not complete on this kernel series and the run hangs; drop --sqpoll, or use it with ng-irq or ng-poll"},
   };
   for (const auto& [args, want] : cases) {
     Cmd r = run_tool(with_file(args));
