@@ -93,7 +93,7 @@ fi
 if [ "$run_unit" -eq 1 ]; then
 	echo "== unit tests (ctest)"
 	log=$build/ctest.log
-	ctest --test-dir "$build" --output-on-failure --timeout 300 -j"$(nproc)" 2>&1 | tee "$log"
+	ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
 	# ctest's closing line: "NN% tests passed, F tests failed out of T".
 	# Its "passed" includes the skipped tests (GTEST_SKIP, or exit status 77
 	# where SKIP_RETURN_CODE says so); they are listed apart, after "The
