@@ -46,6 +46,21 @@ WorkloadOptions io_count(RwMode rw, uint64_t ios, uint64_t seed = 5) {
   return w;
 }
 
+// IOS random reads through the fake engine E on a scratch file, IODEPTH in
+// flight, submitted and reaped in batches of BATCH.
+template <class E>
+Result<PathResult> run_fake(const char* name, uint64_t ios, unsigned iodepth, unsigned batch) {
+  ScratchFile f(8 << 20);
+  PathInfo p = fake_path<E>(name);
+  WorkloadOptions w = io_count(RwMode::randread, ios);
+  w.iodepth = iodepth;
+  w.submit_batch = batch;
+  w.complete_batch = batch;
+  RunSpec s = spec_for(f.path(), "block-irq", w);
+  s.path = &p;
+  return run_path(s, nullptr);
+}
+
 TEST(Runner, IoCountRunCompletesExactlyThatMany) {
   ScratchFile f(32 << 20);
   auto r = run_path(spec_for(f.path(), "block-irq", io_count(RwMode::randread, 5000)), nullptr);
@@ -225,16 +240,8 @@ class LazyEngine final : public Engine {
 };
 
 TEST(Runner, FillsTheQueueToIodepthBeforeWaiting) {
-  ScratchFile f(8 << 20);
-  PathInfo p = fake_path<LazyEngine>("lazy");
-  WorkloadOptions w = io_count(RwMode::randread, 4000);
-  w.iodepth = 32;
-  w.submit_batch = 8;
-  w.complete_batch = 8;
-  RunSpec s = spec_for(f.path(), "block-irq", w);
-  s.path = &p;
   LazyEngine::max_outstanding = 0;
-  auto r = run_path(s, nullptr);
+  auto r = run_fake<LazyEngine>("lazy", 4000, 32, 8);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->ios, 4000u);
   EXPECT_EQ(LazyEngine::max_outstanding, 32u);
@@ -361,15 +368,7 @@ class DelayEngine final : public Engine {
 
 TEST(Runner, LatencyStampsStayWithinTheStatedBound) {
   using DelayEngine = DelayEngine<2000000>;
-  ScratchFile f(8 << 20);
-  PathInfo p = fake_path<DelayEngine>("delay");
-  WorkloadOptions w = io_count(RwMode::randread, 600);
-  w.iodepth = 8;
-  w.submit_batch = 4;
-  w.complete_batch = 4;
-  RunSpec s = spec_for(f.path(), "block-irq", w);
-  s.path = &p;
-  auto r = run_path(s, nullptr);
+  auto r = run_fake<DelayEngine>("delay", 600, 8, 4);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->ios, 600u);
   uint64_t bound = r->stamp_error_ns;
@@ -395,15 +394,7 @@ TEST(Runner, LatencyStampsStayWithinTheStatedBound) {
 // tens of ms, rightly in the bound, so the median is held to it.
 TEST(Runner, TheStampErrorBoundLeavesOutWaits) {
   using SlowEngine = DelayEngine<100000000>;
-  ScratchFile f(8 << 20);
-  PathInfo p = fake_path<SlowEngine>("slow");
-  WorkloadOptions w = io_count(RwMode::randread, 8);
-  w.iodepth = 1;
-  w.submit_batch = 1;
-  w.complete_batch = 1;
-  RunSpec s = spec_for(f.path(), "block-irq", w);
-  s.path = &p;
-  auto r = run_path(s, nullptr);
+  auto r = run_fake<SlowEngine>("slow", 8, 1, 1);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->ios, 8u);
   ASSERT_NE(r->stamp_error, nullptr);
