@@ -188,16 +188,20 @@ json latency_json(const Histogram& h, const Histogram* stamp_error) {
 
 json per_io_or_null(double v, uint64_t ios) { return ios ? json(v / static_cast<double>(ios)) : json(nullptr); }
 
-// Busy CPU: the threads' own clock, and the pinned CPUs' interrupt work.
-json cpu_json(const PathResult& r) {
+// Busy CPU: the threads' own clock, and the pinned CPUs' interrupt work
+// where the kernel keeps that out of the threads' clock; otherwise the
+// interrupts that hit a running thread would count twice.
+json cpu_json(const PathResult& r, IrqTimeAccounting irq_time) {
   uint64_t thread_ns = 0;
   for (const auto& t : r.threads) thread_ns += t.cpu_ns;
   json irq = r.cpu_irq ? json(r.cpu_irq->irq_ns) : json(nullptr);
   json softirq = r.cpu_irq ? json(r.cpu_irq->softirq_ns) : json(nullptr);
-  uint64_t busy = thread_ns + (r.cpu_irq ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
+  bool irq_in_busy = r.cpu_irq && irq_time == IrqTimeAccounting::on;
+  uint64_t busy = thread_ns + (irq_in_busy ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
   return json{{"thread_ns", thread_ns},
               {"irq_ns", irq},
               {"softirq_ns", softirq},
+              {"irq_in_busy", irq_in_busy},
               {"busy_ns_per_io", per_io_or_null(static_cast<double>(busy), r.ios)}};
 }
 
@@ -222,7 +226,7 @@ json hw_counters_json(const PathResult& r) {
               {"kernel_instructions_per_io", per_io_or_null(static_cast<double>(c.instructions_kernel), r.ios)}};
 }
 
-json run_json(const ReportInput::Run& run) {
+json run_json(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
   const PathResult& r = *run.result;
   json threads = json::array();
   uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0;
@@ -271,7 +275,7 @@ json run_json(const ReportInput::Run& run) {
       {"error_count", r.error_count},
       {"verify", verify_json(r.verify)},
       {"interrupted", r.interrupted},
-      {"cpu", cpu_json(r)},
+      {"cpu", cpu_json(r, irq_time)},
       {"kernel_entries", kernel_entries_json(r, run.path->io_uring)},
       {"hw_counters", hw_counters_json(r)}};
   if (run.probes) j["probes"] = probe_window_json(*run.probes);
@@ -307,7 +311,11 @@ namespace {
 
 json irq_affinity_json(const std::vector<IrqAffinity>& irqs) {
   json a = json::array();
-  for (const auto& i : irqs) a.push_back(json{{"irq", i.irq}, {"name", i.name}, {"cpus", i.cpus}});
+  for (const auto& i : irqs)
+    a.push_back(json{{"irq", i.irq},
+                     {"name", i.name},
+                     {"cpus", i.cpus},
+                     {"effective_cpus", i.effective_cpus.empty() ? json(nullptr) : json(i.effective_cpus)}});
   return a;
 }
 
@@ -334,11 +342,12 @@ nlohmann::json build_report(const ReportInput& in) {
            {"clocksource", in.env.clocksource},
            {"cpu_governor", in.env.cpu_governor ? json(*in.env.cpu_governor) : json(nullptr)},
            {"mitigations", in.env.mitigations},
-           {"nvme_irq_affinity", irq_affinity_json(in.env.nvme_irq_affinity)}};
+           {"nvme_irq_affinity", irq_affinity_json(in.env.nvme_irq_affinity)},
+           {"irq_time_accounting", irq_time_accounting_name(in.env.irq_time)}};
   json runs = json::array();
   uint64_t errors = 0, bad = 0;
   for (const auto& r : in.runs) {
-    runs.push_back(run_json(r));
+    runs.push_back(run_json(r, in.env.irq_time));
     errors += r.result->error_count;
     bad += r.result->verify.bad_sectors;
   }
@@ -378,7 +387,7 @@ nlohmann::json build_report(const ReportInput& in) {
     json cruns = json::array();
     std::vector<std::string> cpaths;
     for (const auto& r : in.ceiling_runs) {
-      cruns.push_back(run_json(r));
+      cruns.push_back(run_json(r, in.env.irq_time));
       if (std::find(cpaths.begin(), cpaths.end(), r.result->path) == cpaths.end()) cpaths.push_back(r.result->path);
     }
     report["ceiling"] = json{{"paths", cpaths},

@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -83,9 +84,58 @@ std::vector<IrqAffinity> read_nvme_irq_affinity(const std::string& procfs) {
     }
     while (in >> tok) name = tok;
     if (name.rfind("nvme", 0) != 0) continue;
-    out.push_back(IrqAffinity{irq, name, first_line(procfs + "/irq/" + std::to_string(irq) + "/smp_affinity_list")});
+    std::string dir = procfs + "/irq/" + std::to_string(irq);
+    out.push_back(
+        IrqAffinity{irq, name, first_line(dir + "/smp_affinity_list"), first_line(dir + "/effective_affinity_list")});
   }
   return out;
+}
+
+const char* irq_time_accounting_name(IrqTimeAccounting a) {
+  switch (a) {
+    case IrqTimeAccounting::on:
+      return "on";
+    case IrqTimeAccounting::off:
+      return "off";
+    case IrqTimeAccounting::unknown:
+      break;
+  }
+  return "unknown";
+}
+
+IrqTimeAccounting irq_time_accounting(const std::optional<std::string>& kernel_config, std::string_view cmdline,
+                                      std::string_view machine, std::string_view clocksource) {
+  if (!kernel_config) return IrqTimeAccounting::unknown;
+  std::istringstream in(*kernel_config);
+  std::string line;
+  bool built = false;
+  while (std::getline(in, line))
+    if (line == "CONFIG_IRQ_TIME_ACCOUNTING=y") built = true;
+  if (!built) return IrqTimeAccounting::off;
+  std::istringstream words{std::string(cmdline)};
+  std::string w;
+  while (words >> w)
+    if (w == "noirqtime") return IrqTimeAccounting::off;
+  if (machine == "x86_64" && clocksource != "tsc") return IrqTimeAccounting::unknown;
+  return IrqTimeAccounting::on;
+}
+
+std::optional<std::string> read_kernel_config(const std::string& procfs, const std::string& boot,
+                                              const std::string& release) {
+  if (gzFile gz = gzopen((procfs + "/config.gz").c_str(), "rb")) {
+    std::string text;
+    char buf[16384];
+    int n = 0;
+    while ((n = gzread(gz, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    bool ok = n == 0;
+    gzclose(gz);
+    if (ok && !text.empty()) return text;
+  }
+  std::ifstream f(boot + "/config-" + release);
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 Environment capture_environment() {
@@ -117,6 +167,8 @@ Environment capture_environment() {
   e.cpu_governor = read_cpu_governor("/sys");
   e.mitigations = read_mitigations("/sys");
   e.nvme_irq_affinity = read_nvme_irq_affinity("/proc");
+  e.irq_time = irq_time_accounting(read_kernel_config("/proc", "/boot", e.kernel_release), e.kernel_cmdline,
+                                   e.machine, e.clocksource);
   return e;
 }
 

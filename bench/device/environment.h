@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qb {
@@ -13,7 +14,25 @@ struct IrqAffinity {
   int irq = -1;
   std::string name;  // as /proc/interrupts names it: nvme0q1
   std::string cpus;  // /proc/irq/N/smp_affinity_list: 0-3
+  // /proc/irq/N/effective_affinity_list: where it is delivered, which for
+  // a managed interrupt is one CPU of cpus; "" when the kernel lacks it.
+  std::string effective_cpus;
 };
+
+// Whether the kernel keeps irq and softirq time out of the interrupted
+// task's CPU time (CONFIG_IRQ_TIME_ACCOUNTING, not turned off). Only then
+// is a CPU's irq time in /proc/stat apart from the threads' own clock, so
+// that adding the two does not count interrupts that hit a running thread
+// twice. x86 turns it off at run time when the TSC is found unstable,
+// which also moves the clocksource off "tsc": that case is unknown.
+enum class IrqTimeAccounting { on, off, unknown };
+const char* irq_time_accounting_name(IrqTimeAccounting a);
+IrqTimeAccounting irq_time_accounting(const std::optional<std::string>& kernel_config, std::string_view cmdline,
+                                      std::string_view machine, std::string_view clocksource);
+// The running kernel's configuration: /proc/config.gz, else
+// /boot/config-<release>; unset when neither is readable.
+std::optional<std::string> read_kernel_config(const std::string& procfs, const std::string& boot,
+                                              const std::string& release);
 
 struct Environment {
   std::string tool_version;
@@ -31,6 +50,7 @@ struct Environment {
   std::optional<std::string> cpu_governor;   // unset without cpufreq; "a,b" when CPUs differ
   std::map<std::string, std::string> mitigations;  // vulnerabilities/<name> -> its line
   std::vector<IrqAffinity> nvme_irq_affinity;
+  IrqTimeAccounting irq_time = IrqTimeAccounting::unknown;
 };
 
 Environment capture_environment();

@@ -649,6 +649,7 @@ Result<int> readable_version(const json& doc, const std::string& name) {
 // Version 2's host settings that shape figures; "" when not recorded.
 void read_host_settings(const json& env, ReportData& d) {
   d.clocksource = Reader::opt_str(env, "clocksource");
+  d.irq_time_accounting = Reader::opt_str(env, "irq_time_accounting");
   if (env.contains("cpu_governor"))
     d.cpu_governor = env["cpu_governor"].is_string() ? env["cpu_governor"].get<std::string>() : "none (no cpufreq)";
   if (env.contains("mitigations") && env["mitigations"].is_object()) {
@@ -659,10 +660,13 @@ void read_host_settings(const json& env, ReportData& d) {
   }
   if (env.contains("nvme_irq_affinity") && env["nvme_irq_affinity"].is_array()) {
     for (const auto& i : env["nvme_irq_affinity"])
-      d.irq_affinity += fmt::format("{}{} (irq {}): CPUs {}", d.irq_affinity.empty() ? "" : "; ",
+      d.irq_affinity += fmt::format("{}{} (irq {}): CPUs {}{}", d.irq_affinity.empty() ? "" : "; ",
                                     Reader::opt_str(i, "name", "?"), Reader::opt_str(i, "irq", "?"),
                                     i.contains("cpus") && i["cpus"].is_string() ? i["cpus"].get<std::string>()
-                                                                                 : i.value("cpus", json()).dump());
+                                                                                 : i.value("cpus", json()).dump(),
+                                    i.contains("effective_cpus") && i["effective_cpus"].is_string()
+                                        ? ", delivered to " + i["effective_cpus"].get<std::string>()
+                                        : "");
     if (d.irq_affinity.empty()) d.irq_affinity = "no NVMe interrupts";
   }
 }

@@ -149,6 +149,7 @@ struct ReportData {
   std::vector<std::string> interrupted_lines() const;  // one per run, naming path and round
   // Version 2: the host settings that shape figures ("" when not recorded).
   std::string clocksource, cpu_governor, mitigations, irq_affinity, hw_counters_note;
+  std::string irq_time_accounting;  // "on", "off", "unknown"; "" when not recorded
   bool run_order_recorded = false;  // runs carry order_in_round
   std::string cpu_clock;            // what busy time was read from
   std::vector<PathAggregate> paths;  // in the order the report lists them

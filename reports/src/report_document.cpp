@@ -71,6 +71,12 @@ std::string hw_counters_line(const ReportData& r) {
   return r.hw_counters_note.empty() ? "n/a (none recorded)" : "n/a (" + r.hw_counters_note + ")";
 }
 
+std::string irq_time_line(const std::string& accounting) {
+  if (accounting == "on") return "on: irq and softirq time kept out of the threads' CPU time";
+  if (accounting == "off") return "off: interrupts that hit a running thread are in its CPU time and in irq time";
+  return accounting + ": not known whether irq time is in the threads' CPU time";
+}
+
 Section setup_section(const ReportData& r) {
   Section s{2, "Setup", {}};
   s.blocks.push_back(code({"$ " + command_line(r.argv)}));
@@ -107,6 +113,7 @@ Section setup_section(const ReportData& r) {
       {"governor", r.cpu_governor.empty() ? "n/a" : r.cpu_governor},
       {"mitigations", r.mitigations.empty() ? "n/a" : r.mitigations},
       {"nvme irqs", r.irq_affinity.empty() ? "n/a" : r.irq_affinity},
+      {"irq time", r.irq_time_accounting.empty() ? "n/a" : irq_time_line(r.irq_time_accounting)},
       {"hw counters", hw_counters_line(r)},
   }));
   if (!r.device_note.empty()) s.blocks.push_back(text({"Note: " + r.device_note + "."}));
@@ -283,8 +290,11 @@ Section cpu_section(const ReportData& r) {
                       or_na(p.cycles_per_io, "{:.0f}"), or_na(p.hw_insn_per_io, "{:.0f}"),
                       or_na(p.hw_kinsn_per_io, "{:.0f}")});
   s.blocks.push_back(text({"Interrupt time is the irq and softirq time of the thread's CPU (/proc/stat), which a "
-                           "path costs even while its thread sleeps; enters counts io_uring_enter calls, kernel "
-                           "polls included; cycles and instructions come from the hardware counters "
+                           "path costs even while its thread sleeps; it is apart from the CPU time above only where "
+                           "the kernel accounts irq time (irq time " +
+                           (r.irq_time_accounting.empty() ? std::string("not recorded") : r.irq_time_accounting) +
+                           " here), else interrupts that hit the running thread are in both. Enters counts "
+                           "io_uring_enter calls, kernel polls included; cycles and instructions come from the hardware counters "
                            "(perf_event_open). n/a: none recorded, or a version-1 report."}));
   s.blocks.push_back(table(std::move(k)));
   return s;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -55,6 +56,7 @@ TEST(Environment, NvmeInterruptsAndTheirAffinity) {
           "NMI:          0          0   Non-maskable interrupts\n");
   r.write("proc/irq/24/smp_affinity_list", "0-1\n");
   r.write("proc/irq/25/smp_affinity_list", "1\n");
+  r.write("proc/irq/25/effective_affinity_list", "1\n");
   auto irqs = read_nvme_irq_affinity((r.root / "proc").string());
   ASSERT_EQ(irqs.size(), 2u);
   EXPECT_EQ(irqs[0].irq, 24);
@@ -62,6 +64,40 @@ TEST(Environment, NvmeInterruptsAndTheirAffinity) {
   EXPECT_EQ(irqs[0].cpus, "0-1");
   EXPECT_EQ(irqs[1].irq, 25);
   EXPECT_EQ(irqs[1].cpus, "1");
+  EXPECT_EQ(irqs[0].effective_cpus, "") << "no effective_affinity_list: not recorded";
+  EXPECT_EQ(irqs[1].effective_cpus, "1");
+}
+
+// Interrupt time may be added to the threads' clock only where the kernel
+// keeps it out of that clock.
+TEST(Environment, IrqTimeAccountingFromConfigCommandLineAndClocksource) {
+  const std::string on = "CONFIG_TICK_CPU_ACCOUNTING=y\nCONFIG_IRQ_TIME_ACCOUNTING=y\n";
+  const std::string off = "CONFIG_TICK_CPU_ACCOUNTING=y\n# CONFIG_IRQ_TIME_ACCOUNTING is not set\n";
+  const std::string quiet = "root=/dev/vda quiet";
+  EXPECT_EQ(irq_time_accounting(on, quiet, "x86_64", "tsc"), IrqTimeAccounting::on);
+  EXPECT_EQ(irq_time_accounting(on, quiet, "aarch64", "arch_sys_counter"), IrqTimeAccounting::on);
+  EXPECT_EQ(irq_time_accounting(off, quiet, "x86_64", "tsc"), IrqTimeAccounting::off);
+  EXPECT_EQ(irq_time_accounting(on, "root=/dev/vda noirqtime", "x86_64", "tsc"), IrqTimeAccounting::off);
+  EXPECT_EQ(irq_time_accounting(on, "root=/dev/vda noirqtimes", "x86_64", "tsc"), IrqTimeAccounting::on)
+      << "whole words only";
+  EXPECT_EQ(irq_time_accounting(on, quiet, "x86_64", "hpet"), IrqTimeAccounting::unknown)
+      << "an unstable TSC turns irq time off and the clocksource away from tsc";
+  EXPECT_EQ(irq_time_accounting(std::nullopt, quiet, "x86_64", "tsc"), IrqTimeAccounting::unknown);
+  EXPECT_STREQ(irq_time_accounting_name(IrqTimeAccounting::unknown), "unknown");
+}
+
+TEST(Environment, KernelConfigFromProcGzOrBoot) {
+  FakeRoot r;
+  std::string proc = (r.root / "proc").string(), boot = (r.root / "boot").string();
+  EXPECT_FALSE(read_kernel_config(proc, boot, "6.12.0-test").has_value());
+  r.write("boot/config-6.12.0-test", "CONFIG_IRQ_TIME_ACCOUNTING=y\n");
+  EXPECT_EQ(read_kernel_config(proc, boot, "6.12.0-test"), "CONFIG_IRQ_TIME_ACCOUNTING=y\n");
+  EXPECT_FALSE(read_kernel_config(proc, boot, "6.12.0-other").has_value()) << "only the running release's";
+  fs::create_directories(r.root / "proc");
+  std::string cmd = "printf '# CONFIG_IRQ_TIME_ACCOUNTING is not set\\n' | gzip > " + proc + "/config.gz";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(read_kernel_config(proc, boot, "6.12.0-test"), "# CONFIG_IRQ_TIME_ACCOUNTING is not set\n")
+      << "/proc/config.gz first";
 }
 
 }  // namespace

@@ -226,7 +226,7 @@ TEST(Report, WritesTheVersion2Contract) {
   in.runs[1].order_in_round = 2;
   in.partial = true;
   in.not_run.push_back(ReportInput::NotRun{"psync", 2});
-  in.env.nvme_irq_affinity.push_back(IrqAffinity{25, "nvme0q1", "0-1"});
+  in.env.nvme_irq_affinity.push_back(IrqAffinity{25, "nvme0q1", "0-1", "1"});
   in.env.mitigations["meltdown"] = "Not affected";
   json j = build_report(in);
   EXPECT_EQ(j["schema_version"], 2);
@@ -239,7 +239,9 @@ TEST(Report, WritesTheVersion2Contract) {
   EXPECT_TRUE(env["clocksource"].is_string());
   EXPECT_TRUE(env["cpu_governor"].is_string() || env["cpu_governor"].is_null());
   EXPECT_EQ(env["mitigations"]["meltdown"], "Not affected");
-  EXPECT_EQ(env["nvme_irq_affinity"][0], (json{{"irq", 25}, {"name", "nvme0q1"}, {"cpus", "0-1"}}));
+  EXPECT_EQ(env["nvme_irq_affinity"][0],
+            (json{{"irq", 25}, {"name", "nvme0q1"}, {"cpus", "0-1"}, {"effective_cpus", "1"}}));
+  EXPECT_TRUE(env["irq_time_accounting"].is_string());
   EXPECT_EQ(j["status"]["partial"], true);
   EXPECT_EQ(j["status"]["not_run"], json::parse(R"([{"path": "psync", "round": 2}])"));
   bool all_counted = !j["runs"][0]["hw_counters"].is_null() && !j["runs"][1]["hw_counters"].is_null();
@@ -273,11 +275,29 @@ TEST(Report, PinnedRunsCarryTheirCpusInterruptTime) {
   const json& cpu = j["runs"][0]["cpu"];
   EXPECT_TRUE(cpu["irq_ns"].is_number_integer());
   EXPECT_TRUE(cpu["softirq_ns"].is_number_integer());
-  double busy = (cpu["thread_ns"].get<double>() + cpu["irq_ns"].get<double>() + cpu["softirq_ns"].get<double>()) /
-                j["runs"][0]["ios"].get<double>();
-  EXPECT_DOUBLE_EQ(cpu["busy_ns_per_io"].get<double>(), busy);
+  EXPECT_TRUE(cpu["irq_in_busy"].is_boolean());
   EXPECT_EQ(j["status"]["partial"], false);
   EXPECT_TRUE(j["status"]["not_run"].empty());
+}
+
+// Interrupt time joins the threads' clock in busy only where the kernel
+// keeps it out of that clock; elsewhere it would count twice.
+TEST(Report, BusyAddsInterruptTimeOnlyWhereTheKernelKeepsItApart) {
+  Fixture fx;
+  run_paths(fx, {"block-irq"}, 1);
+  fx.results[0].cpu_irq = CpuIrqTimes{3000000, 2000000};
+  for (auto accounting : {IrqTimeAccounting::on, IrqTimeAccounting::off, IrqTimeAccounting::unknown}) {
+    ReportInput in = input_for(fx, "run");
+    in.env.irq_time = accounting;
+    json j = build_report(in);
+    EXPECT_EQ(j["environment"]["irq_time_accounting"], irq_time_accounting_name(accounting));
+    const json& cpu = j["runs"][0]["cpu"];
+    bool added = accounting == IrqTimeAccounting::on;
+    EXPECT_EQ(cpu["irq_in_busy"], added) << irq_time_accounting_name(accounting);
+    double busy = (cpu["thread_ns"].get<double>() + (added ? 5000000.0 : 0.0)) / j["runs"][0]["ios"].get<double>();
+    EXPECT_DOUBLE_EQ(cpu["busy_ns_per_io"].get<double>(), busy) << irq_time_accounting_name(accounting);
+    EXPECT_EQ(cpu["irq_ns"], 3000000) << "recorded either way";
+  }
 }
 
 }  // namespace
