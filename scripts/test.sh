@@ -133,6 +133,7 @@ if [ "$run_lab" -eq 1 ]; then
 		echo "$status $(($(date +%s) - start))" >"$logs/$1.status"
 	}
 	declare -A running=()	# pid -> test name
+	declare -A wide=()	# test name -> 1 when it boots a 2-vCPU guest
 	# finish_one: wait for a running test to end, print its output, record it
 	finish_one() {
 		local pid name status secs
@@ -146,19 +147,39 @@ if [ "$run_lab" -eq 1 ]; then
 		record "$status" "$name"
 		times+=("$secs lab test $name")
 	}
+	# wide_running: whether a running test boots a 2-vCPU guest
+	wide_running() {
+		local n
+		for n in "${running[@]}"; do [ -z "${wide[$n]:-}" ] || return 0; done
+		return 1
+	}
 	# Longest first (each test's "# Runtime: about N s" line), so that the
 	# two slots end together rather than one long test running alone at
-	# the end; a test without the line counts as 60 s.
-	mapfile -t ordered < <(for t in "$top"/tests/lab/*.sh; do
+	# the end; a test without the line counts as 60 s. A test whose
+	# "# CPUs: 2" line says it boots a 2-vCPU guest waits while another
+	# such test runs (two of them would want 4 CPUs of CI's 2); the next
+	# 1-vCPU test takes the free slot meanwhile.
+	pending=()
+	while read -r _ t; do
+		name=$(basename "$t" .sh)
+		[ -z "$only" ] || grep -qE -- "$only" <<<"$name" || continue
+		pending+=("$name")
+		! grep -qE '^# CPUs: 2$' <(sed -n 2,5p "$t") || wide[$name]=1
+	done < <(for t in "$top"/tests/lab/*.sh; do
 		[ "$(basename "$t")" != lib.sh ] || continue
 		secs=$(sed -nE '2,5s/^# Runtime: about ([0-9]+) s.*/\1/p' "$t")
 		echo "${secs:-60} $t"
-	done | sort -k1,1rn -k2,2 | cut -d' ' -f2-)
-	for t in "${ordered[@]}"; do
-		name=$(basename "$t" .sh)
-		[ -z "$only" ] || grep -qE -- "$only" <<<"$name" || continue
+	done | sort -k1,1rn -k2,2)
+	while [ "${#pending[@]}" -gt 0 ]; do
 		while [ "${#running[@]}" -ge "$jobs" ]; do finish_one; done
-		run_test "$name" "$t" &
+		pick=-1
+		for i in "${!pending[@]}"; do
+			if [ -z "${wide[${pending[$i]}]:-}" ] || ! wide_running; then pick=$i; break; fi
+		done
+		if [ "$pick" -lt 0 ]; then finish_one; continue; fi
+		name=${pending[$pick]}
+		pending=("${pending[@]:0:pick}" "${pending[@]:pick+1}")
+		run_test "$name" "$top/tests/lab/$name.sh" &
 		running[$!]=$name
 	done
 	while [ "${#running[@]}" -gt 0 ]; do finish_one; done

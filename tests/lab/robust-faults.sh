@@ -1,5 +1,6 @@
 #!/bin/bash
 # Runtime: about 850 s (scripts/test.sh starts the longest tests first)
+# CPUs: 2
 # Description: robustness of the user queues under device faults, on the
 # debug kernel (KASAN, lockdep: any kernel report fails), four queues per
 # controller, each with its own owner: injected media errors, 20 controller

@@ -1,5 +1,6 @@
 #!/bin/bash
 # Runtime: about 720 s (scripts/test.sh starts the longest tests first)
+# CPUs: 2
 # Description: removal of a controller whose user queues are in use, on the
 # debug kernel (KASAN, lockdep: any kernel report fails), four queues per
 # controller, each with its own owner: PCIe hot removal through QMP

@@ -1,5 +1,6 @@
 #!/bin/bash
 # Runtime: about 760 s (scripts/test.sh starts the longest tests first)
+# CPUs: 2
 # Description: the user queue patches. Several parameter combinations give
 # the right device nodes and sysfs attributes (0/0 is compared with the
 # unpatched kernel in uq-layout.sh); with 1/1 the queue devices carry data
