@@ -5,7 +5,9 @@
 # against the schema; --verify passes for data written by one path and read
 # by another, and fails for the wrong seed; on the same workload, run side
 # by side with rounds interleaved, nvme-qbench reaches at least the IOPS of
-# fio's io_uring and io_uring_cmd engines (medians of three rounds).
+# fio's io_uring and io_uring_cmd engines (medians of three rounds). On
+# the host, diff of two of those same-build reports passes, and dashboard
+# over the reports draws each one's median IOPS at its place in time.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ -x "$build/bench/nvme-qbench" ] || { fail "$build/bench/nvme-qbench is not built"; done_testing; }
@@ -57,6 +59,37 @@ for kind, engine in (("block", "io_uring"), ("ng", "io_uring_cmd")):
     print(f"{kind}: nvme-qbench median {q:.0f} IOPS {[round(x) for x in qb]}, "
           f"fio {engine} median {f:.0f} IOPS {[round(x) for x in fio]}, ratio {q / f:.2f}")
     ok = ok and q >= f
+sys.exit(0 if ok else 1)
+PY
+qb=$build/bench/nvme-qbench
+expect_status 0 "diff: two same-build runs (side-qb-block-1, -2) pass" \
+	"$qb" diff "$out/side-qb-block-1.json" "$out/side-qb-block-2.json"
+mkdir "$out/dash"
+cp "$out"/side-qb-*.json "$out/compare.json" "$out/dash/"
+if "$qb" dashboard "$out/dash" -o "$out/dash.html" >"$out/dash.log" 2>&1; then
+	pass "dashboard over $(find "$out/dash" -name '*.json' | wc -l) lab reports"
+else
+	fail "dashboard: $(cat "$out/dash.log")"
+fi
+if python3 - "$out/dash" "$out/dash.html" <<'PY'; then pass "dashboard: every report's median IOPS at its place"; else fail "dashboard trend values"; fi
+import glob, json, re, statistics, sys
+reports = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[1] + "/*.json"))]
+reports.sort(key=lambda d: d["created_at"])  # stable: the tool's order
+html = open(sys.argv[2]).read()
+specs = json.loads(re.search(r'<script type="application/json" id="qb-chart-specs">(.*?)</script>', html, re.S).group(1))
+iops = next(s for s in specs if s["options"]["scales"]["y"]["title"]["text"] == "IOPS")
+series = {d["label"]: d["data"] for d in iops["data"]["datasets"]}
+ok = len(reports) >= 3 and len(iops["data"]["labels"]) == len(reports)
+for i, d in enumerate(reports):
+    for path in {r["path"] for r in d["runs"]}:
+        # the medians come from the runs without probes, where there are any
+        runs = [r for r in d["runs"] if r["path"] == path]
+        runs = [r for r in runs if not isinstance(r.get("probes"), dict)] or runs
+        want = statistics.median(r["iops"] for r in runs)
+        got = series.get(path, [None] * len(reports))[i]
+        good = got is not None and abs(got - want) <= 1e-6 * want
+        print(f"report {i} {path}: median {want:.0f}, drawn {got}", "" if good else "WRONG")
+        ok = ok and good
 sys.exit(0 if ok else 1)
 PY
 done_testing

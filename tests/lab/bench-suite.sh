@@ -6,7 +6,9 @@
 # schema, one instruction window per run attached in run order, and
 # text/markdown/HTML reports with the targets, the ceiling and a verdict per
 # run; the runs see no I/O errors. On the host: a windows file that does not
-# match the runs is refused and the report says so.
+# match the runs is refused and the report says so; diff passes the report
+# against itself and fails it against a copy whose kernel instruction
+# counts grew by 10% (a counted metric), naming the metric.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 qb=$build/bench/nvme-qbench
@@ -77,5 +79,25 @@ if "$qb" report "$out/short.json" | grep -q "Not attached: short-windows.txt has
 	pass "the report says why the counts are missing"
 else
 	fail "the report does not say the windows were not attached"
+fi
+# diff on the lab's counted metric: the same report passes; kernel
+# instructions 10% up on every run fail the default 5% gate, by name.
+python3 - "$out/r/compare.json" "$out/more-insn.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["runs"]:
+    ins = r["instructions"]
+    ins["kernel"] = round(ins["kernel"] * 1.10)
+    ins["kernel_per_io"] *= 1.10
+    ins["useful_kernel_per_io"] *= 1.10
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_status 0 "diff: the report against itself passes" "$qb" diff "$out/r/compare.json" "$out/r/compare.json"
+"$qb" diff "$out/r/compare.json" "$out/more-insn.json" >"$out/diff.txt" 2>&1
+status=$?
+if [ "$status" -eq 1 ] && grep -q "kinsn-per-io" "$out/diff.txt"; then
+	pass "diff: kernel instructions 10% up fail the gate (status 1, kinsn-per-io named)"
+else
+	fail "diff: kernel instructions 10% up: status $status: $(tail -n 5 "$out/diff.txt")"
 fi
 done_testing
