@@ -117,11 +117,18 @@ if [ "$run_unit" -eq 1 ]; then
 fi
 
 if [ "$run_lab" -eq 1 ]; then
-	echo "== kernel ($flavor)"
-	if ! "$here/build-kernel.sh" --flavor "$flavor"; then
-		record 1 "kernel build ($flavor)"
-		summary
-	fi
+	# Every kernel the lab tests boot, built here one after the other
+	# before any guest starts (a build takes both cores): the flavor under
+	# test, the lab kernel (tool and harness tests, the main job) and the
+	# unpatched kernel uq-layout compares with. Cached by content.
+	for k in "$flavor:$top/kernel-patch/series" "lab:$top/kernel-patch/series" \
+		"$flavor:$top/tests/lab/unpatched.series"; do
+		echo "== kernel (${k%%:*}, $(basename "${k#*:}"))"
+		if ! "$here/build-kernel.sh" --flavor "${k%%:*}" --series "${k#*:}"; then
+			record 1 "kernel build (${k%%:*}, $(basename "${k#*:}"))"
+			summary
+		fi
+	done
 	echo "== lab tests (QEMU, $flavor kernel, $jobs at a time)"
 	logs=$(mktemp -d "${TMPDIR:-/tmp}/qbench-tests.XXXXXX")
 	# run_test NAME SCRIPT: output to $logs/NAME, "STATUS SECONDS" to NAME.status

@@ -14,7 +14,7 @@
 out=$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 expect_status 0 "compare, verify and fio side by side in the guest" \
-	lab_vm --timeout 900 --results "$out" --append "nvme.poll_queues=1" --nvme file,size=256M,qpairs=8 \
+	tool_vm --timeout 900 --results "$out" --append "nvme.poll_queues=1" --nvme file,size=256M,qpairs=8 \
 	-- "$top/tests/guest/bench-compare.sh" "$out" "$build"
 
 if python3 "$top/tests/unit/validate_report.py" "$top/reports/schema" \

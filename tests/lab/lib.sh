@@ -24,6 +24,12 @@ expect_status() {
 
 # lab_vm ARGS...: scripts/vm on the flavor under test
 lab_vm() { "$top/scripts/vm" --flavor "$flavor" "$@"; }
+# tool_vm ARGS...: scripts/vm on the lab kernel, for tests of the harness
+# and of nvme-qbench's own behaviour. It boots and runs several times
+# faster under TCG than the debug kernel (a tool start takes 1-4 s there,
+# 15-30 s on the debug kernel); the kernel under stress is the business
+# of the tests that boot the flavor under test.
+tool_vm() { "$top/scripts/vm" --flavor lab "$@"; }
 
 # robust_summary FILE FAULTS MIN_BAD_INPUTS: print "robust summary: faults
 # injected N, survived N, I/Os lost N, bad inputs tried N" from the guest's

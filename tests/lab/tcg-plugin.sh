@@ -4,7 +4,7 @@
 # guest program runs between two markers: marker_loop N executes 2N user
 # instructions in its window (plus the closing marker and loop exit), and
 # windows are reported in order; nvme-qbench's measured window is one
-# window. A bad plugin argument stops QEMU at start.
+# window. A bad plugin argument stops QEMU at start. Boots the lab kernel.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -17,7 +17,7 @@ if [ ! -f "$plugin" ] || [ ! -x "$loop" ]; then
 fi
 
 expect_status 0 "guest runs two measured loops under the plugin" \
-	lab_vm --plugin "$plugin,out=$tmp/windows" -- sh -c "$loop 1000000 && $loop 3000000"
+	tool_vm --plugin "$plugin,out=$tmp/windows" -- sh -c "$loop 1000000 && $loop 3000000"
 cat "$tmp/windows" 2>/dev/null
 check_window() { # index N
 	local line user kernel
@@ -45,7 +45,7 @@ check_window 2 3000000
 # waits, which follow wall-clock time and swing with the host's load.)
 qb=$build/bench/nvme-qbench
 expect_status 0 "two nvme-qbench runs under the plugin" \
-	lab_vm --plugin "$plugin,out=$tmp/qb-windows" -- sh -c "\
+	tool_vm --plugin "$plugin,out=$tmp/qb-windows" -- sh -c "\
 	$qb run --device /dev/nvme0n1 --path ng-irq --bs 512 --iodepth 32 --submit-batch 8 --ios 5000 --ramp 1 --quiet && \
 	$qb run --device /dev/nvme0n1 --path ng-irq --bs 512 --iodepth 32 --submit-batch 8 --ios 15000 --ramp 1 --quiet"
 cat "$tmp/qb-windows" 2>/dev/null
@@ -65,7 +65,7 @@ fi
 
 # Status 125 alone is any failure to start the VM: the plugin's own
 # message must be what scripts/vm passes on.
-out=$("$top/scripts/vm" --flavor "$flavor" --plugin "$plugin,colour=blue" -- true 2>&1)
+out=$("$top/scripts/vm" --flavor lab --plugin "$plugin,colour=blue" -- true 2>&1)
 status=$?
 if [ $status -eq 125 ] && grep -qF "insn_window: unknown argument 'colour=blue' (accepted: out=FILE)" <<<"$out"; then
 	pass "an unknown plugin argument stops the run (status 125) and is named"

@@ -13,8 +13,8 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "# no patches: the unpatched kernel" >"$tmp/vanilla.series"
-if ! vanilla=$("$top/scripts/build-kernel.sh" --flavor "$flavor" --series "$tmp/vanilla.series" --quiet | tail -n 1) ||
+if ! vanilla=$("$top/scripts/build-kernel.sh" --flavor "$flavor" --series "$top/tests/lab/unpatched.series" --quiet |
+	tail -n 1) ||
 	[ ! -f "$vanilla" ]; then
 	fail "building the unpatched $flavor kernel"
 	done_testing

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Runtime: about 235 s (scripts/test.sh starts the longest tests first)
+# Runtime: about 150 s (scripts/test.sh starts the longest tests first)
 # Description: a guest that runs past --timeout is killed and reported
 # (status 124), and no QEMU process is left behind; nor is one left when
 # scripts/vm itself is killed: with SIGKILL (no trap runs), or by
 # scripts/test.sh's per-test limit, whose timeout sends SIGTERM to the lab
 # test's process group while QEMU sits in the process group of scripts/vm's
-# own timeout.
+# own timeout. Boots the lab kernel.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -37,10 +37,10 @@ wait_file() {
 }
 
 start=$(date +%s)
-out=$(lab_vm --timeout 60 --run-dir "$tmp/run" -- sleep 100000 2>&1)
+out=$(tool_vm --timeout 25 --run-dir "$tmp/run" -- sleep 100000 2>&1)
 status=$?
 took=$(($(date +%s) - start))
-if [ $status -eq 124 ] && grep -q "did not finish within 60 s" <<<"$out" && [ $took -lt 90 ]; then
+if [ $status -eq 124 ] && grep -q "did not finish within 25 s" <<<"$out" && [ $took -lt 55 ]; then
 	pass "a hung guest is killed after the limit and reported ($took s)"
 else
 	fail "timeout: status $status after $took s, output: $out"
@@ -54,8 +54,8 @@ fi
 # scripts/vm killed with SIGKILL while the guest runs its command.
 mkdir -p "$tmp/res"
 start=$(date +%s)
-# scripts/vm itself, not lab_vm: $! must be its pid, not a subshell's
-"$top/scripts/vm" --flavor "$flavor" --run-dir "$tmp/kill" --results "$tmp/res" \
+# scripts/vm itself, not tool_vm: $! must be its pid, not a subshell's
+"$top/scripts/vm" --flavor lab --run-dir "$tmp/kill" --results "$tmp/res" \
 	-- sh -c "touch $tmp/res/started-kill; exec sleep 100000" &
 vm=$!
 if wait_file "$tmp/res/started-kill" 300; then
@@ -80,7 +80,7 @@ fi
 # boot time seen above, and some.
 limit=$((2 * boot + 20))
 # shellcheck disable=SC2016 # expanded by the inner bash
-timeout -k 10 "$limit" bash -c '. "$1"; shift; lab_vm "$@"' _ "$top/tests/lab/lib.sh" \
+timeout -k 10 "$limit" bash -c '. "$1"; shift; tool_vm "$@"' _ "$top/tests/lab/lib.sh" \
 	--run-dir "$tmp/limit" --results "$tmp/res" -- sh -c "touch $tmp/res/started-limit; exec sleep 100000"
 status=$?
 if [ $status -eq 124 ] && [ -e "$tmp/res/started-limit" ]; then
