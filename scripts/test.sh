@@ -15,9 +15,11 @@ Without options, runs the unit tests and then the lab tests.
   --unit            only the unit tests (ctest)
   --lab             only the lab tests
   --only PATTERN    only the lab tests whose file name matches PATTERN (grep -E)
-  --jobs N          run N lab tests at a time (default 2 on a machine with
-                    2 or more CPUs, else 1: each guest is mostly one TCG
-                    thread); each test's output is printed whole as it ends
+  --jobs N          run N tests at a time, unit and lab (default 2 on a
+                    machine with 2 or more CPUs, else 1: each guest is
+                    mostly one TCG thread); each lab test's output is
+                    printed whole as it ends; unit tests that time real I/O
+                    run alone
   --flavor F        kernel flavor the lab tests boot (default: debug, with
                     KASAN and lockdep)
   --build DIR       CMake build folder (default: build)
@@ -93,7 +95,9 @@ fi
 if [ "$run_unit" -eq 1 ]; then
 	echo "== unit tests (ctest)"
 	log=$build/ctest.log
-	ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
+	# Two at a time; the tests that time real I/O are marked RUN_SERIAL
+	# (tests/unit/CMakeLists.txt) and run alone.
+	ctest --test-dir "$build" --output-on-failure --timeout 300 -j"$jobs" 2>&1 | tee "$log"
 	# ctest's closing line: "NN% tests passed, F tests failed out of T".
 	# Its "passed" includes the skipped tests (GTEST_SKIP, or exit status 77
 	# where SKIP_RETURN_CODE says so); they are listed apart, after "The

@@ -73,7 +73,9 @@ std::string hw_counters_line(const ReportData& r) {
 
 std::string irq_time_line(const std::string& accounting) {
   if (accounting == "on") return "on: irq and softirq time kept out of the threads' CPU time";
-  if (accounting == "off") return "off: interrupts that hit a running thread are in its CPU time and in irq time";
+  if (accounting == "off")
+    return "off: irq time is sampled at the tick, which an interrupt rarely holds, and interrupts that hit a "
+           "running thread are in its CPU time";
   return accounting + ": not known whether irq time is in the threads' CPU time";
 }
 
@@ -290,10 +292,12 @@ Section cpu_section(const ReportData& r) {
                       or_na(p.cycles_per_io, "{:.0f}"), or_na(p.hw_insn_per_io, "{:.0f}"),
                       or_na(p.hw_kinsn_per_io, "{:.0f}")});
   s.blocks.push_back(text({"Interrupt time is the irq and softirq time of the thread's CPU (/proc/stat), which a "
-                           "path costs even while its thread sleeps; it is apart from the CPU time above only where "
-                           "the kernel accounts irq time (irq time " +
+                           "path costs even while its thread sleeps. It is measured only where the kernel accounts "
+                           "irq time (irq time " +
                            (r.irq_time_accounting.empty() ? std::string("not recorded") : r.irq_time_accounting) +
-                           " here), else interrupts that hit the running thread are in both. Enters counts "
+                           " here); elsewhere /proc/stat samples it at the tick, which an interrupt rarely holds, so "
+                           "it is near zero or noise, and interrupts that hit the running thread are in the CPU "
+                           "time above. Enters counts "
                            "io_uring_enter calls, kernel polls included; cycles and instructions come from the hardware counters "
                            "(perf_event_open). n/a: none recorded, or a version-1 report."}));
   s.blocks.push_back(table(std::move(k)));

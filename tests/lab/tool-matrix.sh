@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runtime: about 600 s (scripts/test.sh starts the longest tests first)
+# Runtime: about 400 s (scripts/test.sh starts the longest tests first)
 # CPUs: 2
 # Description: what users run, on every path in one guest (two CPUs, a poll
 # queue, two user queues of each type; four controllers: two namespaces,
