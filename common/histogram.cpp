@@ -26,20 +26,27 @@ void Histogram::merge(const Histogram& o) {
   min_ = std::min(min_, o.min_);
 }
 
-uint64_t Histogram::percentile(double q) const {
-  if (count_ == 0) return 0;
+unsigned Histogram::bucket_of_rank(double q) const {
   auto rank = static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_)));
   rank = std::clamp<uint64_t>(rank, 1, count_);
   uint64_t seen = 0;
   for (unsigned i = 0; i < bucket_count; i++) {
     seen += counts_[i];
-    if (seen >= rank) {
-      uint64_t lo = lower_bound_of(i), hi = upper_bound_of(i);
-      uint64_t mid = lo + (hi - lo) / 2;
-      return std::clamp(mid, min(), max_);
-    }
+    if (seen >= rank) return i;
   }
-  return max_;
+  return bucket_count - 1;
+}
+
+uint64_t Histogram::percentile(double q) const {
+  if (count_ == 0) return 0;
+  unsigned i = bucket_of_rank(q);
+  uint64_t lo = lower_bound_of(i), hi = upper_bound_of(i);
+  return std::clamp(lo + (hi - lo) / 2, min(), max_);
+}
+
+uint64_t Histogram::percentile_upper(double q) const {
+  if (count_ == 0) return 0;
+  return std::min(upper_bound_of(bucket_of_rank(q)), max_);
 }
 
 std::vector<HistogramBin> Histogram::bins() const {

@@ -49,12 +49,16 @@ class Histogram {
   // q in [0, 100]; the midpoint of the bucket holding that rank, clamped to
   // the observed min and max.
   uint64_t percentile(double q) const;
+  // The same rank's bucket's inclusive upper edge, clamped to the max: a
+  // value at least as large as that percentile, for bounds.
+  uint64_t percentile_upper(double q) const;
   // The non-empty buckets in ascending order: what a report stores, sparse
   // as fio's json+ does, so that histograms of several runs can be merged
   // by summing the counts of identical bins.
   std::vector<HistogramBin> bins() const;
 
  private:
+  unsigned bucket_of_rank(double q) const;  // the bucket holding rank ceil(q% of count), count > 0
   std::array<uint64_t, bucket_count> counts_{};
   uint64_t count_ = 0;
   uint64_t sum_ = 0;

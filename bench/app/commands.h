@@ -14,6 +14,7 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_io_errors = 1;  // the run finished but saw I/O errors or verify mismatches
 inline constexpr int exit_usage = 2;      // invalid option or unsupported setup; nothing was written
 inline constexpr int exit_regression = 1;  // diff: a metric regressed
+inline constexpr int exit_inconclusive = 3;  // diff: no regression, but a worse metric could not be tested
 inline constexpr int exit_not_attached = 1;  // attach-windows: windows and runs do not match
 
 Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& argv);

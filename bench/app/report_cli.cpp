@@ -15,7 +15,7 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
                                                         default_chart_js, chart_js_package));
   rep->callback([&command] { command = "report"; });
 
-  auto* diff = app.add_subcommand("diff", "compare two reports; exit 1 when a gated metric is worse beyond its threshold and a test over the rounds confirms it");
+  auto* diff = app.add_subcommand("diff", "compare two reports; exit 1 when a gated metric is worse beyond its threshold and a test over the rounds confirms it, 3 when one is worse but the rounds are too few to test it");
   diff->add_option("files", o.files, "BASE.json NEW.json")->required()->expected(2);
   diff->add_option("--threshold", o.thresholds,
                    "percent a metric may worsen (default 5), or METRIC=PCT for one metric; repeatable. Metrics: " +

@@ -74,7 +74,8 @@ Result<int> cmd_diff(const ReportOptions& o) {
     auto w = emit(o.output, text);
     if (!w) return w.error();
   }
-  return d.regressions().empty() ? exit_ok : exit_regression;
+  if (!d.regressions().empty()) return exit_regression;
+  return d.inconclusive() ? exit_inconclusive : exit_ok;
 }
 
 Result<int> cmd_attach_windows(const ReportOptions& o) {

@@ -169,7 +169,7 @@ json histogram_json(const Histogram& h) {
 // recorded none.
 json latency_json(const Histogram& h, const Histogram* stamp_error) {
   bool errors = h.count() && stamp_error && stamp_error->count();
-  auto at = [&](double q) { return errors ? json(stamp_error->percentile(q)) : json(nullptr); };
+  auto at = [&](double q) { return errors ? json(stamp_error->percentile_upper(q)) : json(nullptr); };
   return json{{"count", h.count()},
               {"min", h.min()},
               {"mean", h.mean()},

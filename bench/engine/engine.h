@@ -64,12 +64,16 @@ class Engine {
   virtual uint64_t kernel_entries() const { return 0; }
   // Time spent waiting for completions so far, ns: from where a call began
   // to wait to where the wait ended (a completion arrived, as near as the
-  // engine can tell). The runner leaves it out of the stamp error: a wait
-  // is the batching the workload asked for, not an error of the stamps. A
-  // call that hands I/Os over and waits in one system call counts as wait
-  // from its start, its kernel submission included: user space cannot
-  // split the two.
+  // engine can tell). The runner leaves it out of the reap side's stamp
+  // error: a wait is the batching the workload asked for, not an error of
+  // the stamps. A call that hands I/Os over and waits in one system call
+  // counts as wait from its start, its kernel submission included: user
+  // space cannot split the two, so the runner counts such a call whole on
+  // the submit side.
   virtual uint64_t waited_ns() const { return 0; }
+  // Requests given to submit() that the kernel has not taken yet (a short
+  // submit): the newest ones, handed over by a later call.
+  virtual unsigned unsubmitted() const { return 0; }
 };
 
 }  // namespace qb

@@ -132,6 +132,7 @@ class UringEngine : public Engine {
 
   uint64_t kernel_entries() const override { return ring_.enters(); }
   uint64_t waited_ns() const override { return ring_.waited_ns(); }
+  unsigned unsubmitted() const override { return ring_.unsubmitted(); }
 
   void teardown() override {
     ring_.close();

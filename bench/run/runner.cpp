@@ -192,18 +192,23 @@ struct Slots {
 };
 
 // The bound on the error each latency's stamps add, stamping per batch
-// rather than per I/O. An I/O is stamped just before the call that submits
-// its batch (t0) and reaches the kernel before that call returns (t1), or
-// before it begins to wait; its completion is stamped just after the reap
-// that harvests it returns (done), and arrived after the latest reap that
-// looked at the CQ before it began (that reap took every completion then
-// in the CQ). A latency so overstates the true one by at least 0 and at
-// most the time between those points that the loop did not spend waiting
-// for completions: the submit call without its wait, and from that reap's
-// start to done without the waits in between (Engine::waited_ns). Waits
-// are left out because they are the batching the workload asks for
-// (--complete-batch), not an error of the stamps. Each counted I/O records
-// its bound, so the report gives their distribution.
+// rather than per I/O. A latency runs from the I/O's hand-over to the
+// kernel to its completion's posting in the CQ, where the application can
+// see it. An I/O is stamped just before the call that submits its batch
+// (t0) and handed over before that call returns; its completion is stamped
+// just after the reap that harvests it returns (done), and was posted after
+// the latest reap that looked at the CQ before it began (that reap took
+// every completion then in the CQ). A latency so overstates the true one by
+// at least 0 and at most: the submit call (without its wait, or whole when
+// it also waited, since user space cannot tell the two apart), plus the
+// time from that reap's start to done without the waits in between
+// (Engine::waited_ns). A completion posted while a call waited for the
+// rest of its batch (--complete-batch) counts from the end of that wait,
+// as the application sees it. I/Os a short submit left behind go over in
+// a later call: their bound is their latency. No bound exceeds its
+// latency. Each counted I/O records its bound, so the report gives their
+// distribution.
+constexpr uint64_t unknown_submit_error = UINT64_MAX;
 struct Look {
   uint64_t at = 0;      // when a reap began, before it looked at the CQ
   uint64_t waited = 0;  // Engine::waited_ns() then
@@ -323,8 +328,13 @@ class IoLoop {
     for (unsigned i = 0; i < n; i++) slots_.submitted_at[reqs_[i].tag] = t0;
     int rc = eng_.submit(std::span<const IoRequest>(reqs_.data(), n), wait);
     submit_end_ = Look{now_ns(), eng_.waited_ns()};
-    uint64_t error = unwaited(t0, submit_end_.at, waited, submit_end_.waited);
-    for (unsigned i = 0; i < n; i++) slots_.submit_error[reqs_[i].tag] = error;
+    // A call that also waited cannot tell its handing over from its wait:
+    // all of it is the submit side's error. Requests the kernel did not take
+    // (a short submit, the newest ones) go over in a later call the runner
+    // does not time: their whole latency is their bound.
+    uint64_t error = wait ? submit_end_.at - t0 : unwaited(t0, submit_end_.at, waited, submit_end_.waited);
+    unsigned taken = n - std::min(eng_.unsubmitted(), n);
+    for (unsigned i = 0; i < n; i++) slots_.submit_error[reqs_[i].tag] = i < taken ? error : unknown_submit_error;
     n_.submit_calls++;
     n_.submitted += n;
     if (rc < 0) {
@@ -354,8 +364,11 @@ class IoLoop {
         check_read(out_.verify, buffers_ + static_cast<size_t>(tag) * w_.bs, w_.bs, slots_.offset[tag], lba_size_,
                    w_.seed);
       if (!win_.counts(slots_.submitted_at[tag], done)) continue;
-      out_.hist->record(done - slots_.submitted_at[tag]);
-      out_.stamp_error->record(slots_.submit_error[tag] + harvest_error);
+      uint64_t latency = done - slots_.submitted_at[tag];
+      out_.hist->record(latency);
+      // No bound is larger than the latency it bounds (its true value >= 0).
+      uint64_t se = slots_.submit_error[tag];
+      out_.stamp_error->record(se == unknown_submit_error ? latency : std::min(latency, se + harvest_error));
       n_.ios++;
       n_.reads += !slots_.write[tag];
       n_.bytes += w_.bs;

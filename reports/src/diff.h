@@ -39,6 +39,9 @@ const char* verdict_name(Verdict v);
 struct MetricChange {
   std::string path;
   const MetricDef* metric = nullptr;  // nullptr: the path is missing from the new report
+  // How it is gated on this path: a counted metric that includes a polled
+  // path's polling follows the timing and is gated as a wall-clock one.
+  MetricKind kind = MetricKind::wall_clock;
   double base = 0, now = 0;
   double change = 0;     // (now - base) / base
   double worse = 0;      // change in the bad direction (negative: better)
@@ -68,6 +71,9 @@ struct DiffResult {
   NotTestable not_testable;
   std::vector<std::string> notes;
   std::vector<const MetricChange*> regressions() const;
+  // No regression, but a wall-clock metric worse than its threshold could
+  // not be tested: the gate does not know, and does not say PASS.
+  bool inconclusive() const { return regressions().empty() && not_testable.worse_than_threshold > 0; }
 };
 
 DiffResult diff_reports(const ReportData& base, const ReportData& now, const DiffOptions& opts);

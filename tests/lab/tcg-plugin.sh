@@ -29,14 +29,24 @@ check_window() { # index N
 	else
 		fail "window $1: user count '$user', expected 2 x $2 (+ at most 16)"
 	fi
-	if [ -n "$kernel" ] && [ "$kernel" -gt 0 ]; then
-		pass "window $1: kernel instructions counted apart ($kernel: timer interrupts)"
+	if [[ $kernel =~ ^[0-9]+$ ]]; then
+		echo "window $1: $kernel kernel instructions, counted apart"
+		kernel_total=$((kernel_total + kernel))
 	else
 		fail "window $1: kernel count '$kernel'"
 	fi
 }
+# The kernel's instructions in a window are the timer interrupts that hit
+# the loop: a short loop on the fast lab kernel may see none, the two
+# together at least one.
+kernel_total=0
 check_window 1 1000000
 check_window 2 3000000
+if [ "$kernel_total" -gt 0 ]; then
+	pass "kernel instructions counted apart from the user ones ($kernel_total in the two windows)"
+else
+	fail "no kernel instruction counted in either window"
+fi
 
 # nvme-qbench marks its measured window: each run gives exactly one window,
 # and the window holds the measured I/O only, not start-up or ramp: three

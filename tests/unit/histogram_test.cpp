@@ -53,6 +53,28 @@ TEST(Histogram, PercentilesWithinOnePercentOfExact) {
   EXPECT_EQ(h.count(), values.size());
 }
 
+// A bound read from a histogram must not come out below the values it
+// bounds: the upper edge of the rank's bucket, not its midpoint.
+TEST(Histogram, UpperPercentileIsNeverBelowTheExactOne) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<uint64_t> dist(1000, 5000000);
+  std::vector<uint64_t> values;
+  Histogram h;
+  for (int i = 0; i < 100000; i++) {
+    values.push_back(dist(rng));
+    h.record(values.back());
+  }
+  std::sort(values.begin(), values.end());
+  for (double q : {1.0, 50.0, 99.0, 99.99, 100.0}) {
+    auto rank = static_cast<size_t>(std::ceil(q / 100 * values.size()));
+    uint64_t exact = values[rank - 1];
+    EXPECT_GE(h.percentile_upper(q), exact) << "p" << q;
+    EXPECT_LE(static_cast<double>(h.percentile_upper(q)), exact * (1 + 1.0 / 64)) << "p" << q;
+    EXPECT_LE(h.percentile_upper(q), h.max());
+  }
+  EXPECT_EQ(Histogram().percentile_upper(50), 0u);
+}
+
 TEST(Histogram, SmallValuesAreExact) {
   Histogram h;
   for (uint64_t v = 1; v <= 100; v++) h.record(v);
