@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "progress.h"
+#include "schema.h"
 
 namespace qb {
 
@@ -54,7 +55,9 @@ void add_workload_options(CLI::App* sub, CliOptions& o) {
   sub->add_option("--seed", o.w.seed, "seed of the LBA sequence; same seed, same sequence on every path")
       ->capture_default_str();
   sub->add_flag("--verify", o.w.verify, "stamp written blocks with LBA and seed and check them on read");
-  sub->add_option("--json", o.json, "write the report to this file (schema reports/schema/nvme-qbench-report.v1)");
+  sub->add_option("--json", o.json,
+                  fmt::format("write the report to this file (schema reports/schema/nvme-qbench-report.v{})",
+                              report_schema_version));
   sub->add_flag("--allow-destructive", o.allow_destructive,
                 "write even to a device holding a file system, partition table or mount");
   sub->add_flag("--quiet", o.quiet, "no line per second");
