@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "run_report.h"
 #include "test_util.h"
 
 namespace qb {
@@ -324,6 +326,46 @@ TEST(Cli, BadOptionMessagesWordForWord) {
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_EQ(r.err, with_file(want) + "\n") << args;
   }
+}
+
+// list: under each namespace a line for every path of the table, yes with
+// the node it would open, or no with why, as a run would say it.
+TEST(Cli, ListShowsEveryPathOfEachNamespace) {
+  NamespaceInfo plain;
+  plain.name = "nvme0n1";
+  plain.controller = "nvme0";
+  plain.nsid = 1;
+  plain.lba_size = 512;
+  plain.size_bytes = 1 << 30;
+  NamespaceInfo ng = plain;
+  ng.name = "nvme1n1";
+  ng.controller = "nvme1";
+  ng.io_poll = true;
+  ng.ng_name = "ng1n1";
+  ng.ng_dev_node = true;
+  Inventory inv;
+  inv.namespaces = {plain, ng};
+  std::string out = format_inventory(inv);
+  for (const auto* p : all_paths()) {
+    std::string line = fmt::format("\n    {:<15} ", fmt::format("{}:", p->name));
+    size_t first = out.find(line);
+    EXPECT_NE(first, std::string::npos) << p->name << " missing:\n" << out;
+    EXPECT_NE(out.find(line, first + 1), std::string::npos) << p->name << " once only:\n" << out;
+  }
+  size_t second = out.find("/dev/nvme1n1");
+  ASSERT_NE(second, std::string::npos) << out;
+  std::string a = out.substr(0, second), b = out.substr(second);
+  EXPECT_NE(a.find("    psync:          yes\n    block-irq:      yes\n"), std::string::npos) << out;
+  EXPECT_NE(a.find("    block-poll:     no: /dev/nvme0n1 has no poll queues (queue/io_poll is 0); load nvme with "
+                   "poll_queues=N (N >= 1) or use the -irq path\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(a.find("    ng-irq:         no: /dev/nvme0n1 has no NVMe generic char device in sysfs"), std::string::npos)
+      << out;
+  EXPECT_NE(b.find("    block-poll:     yes\n"), std::string::npos) << out;
+  EXPECT_NE(b.find("    ng-irq:         yes (/dev/ng1n1)\n    ng-poll:        yes (/dev/ng1n1)\n"),
+            std::string::npos)
+      << out;
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
