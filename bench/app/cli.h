@@ -29,19 +29,18 @@ struct CliOptions {
   std::string command;  // run, compare, list
   WorkloadOptions w;
   std::string rw = "randread";
-  std::string bs = "4k";
-  std::string offset = "0";
-  std::string size = "0";
-  std::string cpus;
+  // --bs, --offset and --size go to w as bytes; --cpus as given, one CPU or
+  // range a-b per item (validate_options expands them into w.cpus).
+  std::vector<std::string> cpus;
   double runtime_s = -1;  // -1: not given
   std::string device;
   std::string ng_device;
   std::string uq_device;
-  std::string path;   // run
-  std::string paths;  // compare
+  std::string path;                // run
+  std::vector<std::string> paths;  // compare
   std::string baseline;
   unsigned rounds = 3;
-  std::string ceiling;            // compare --ceiling: paths run to measure the device's ceiling
+  std::vector<std::string> ceiling;  // compare --ceiling: paths run to measure the device's ceiling
   unsigned ceiling_iodepth = 0;   // 0: the workload's
   unsigned ceiling_batch = 0;
   std::string json;
@@ -55,6 +54,12 @@ struct CliOptions {
 };
 
 void build_cli(CLI::App& app, CliOptions& o);
+// One of names (CLI::IsMember), or a message naming the value, what kind
+// of thing it should be, and every accepted one.
+CLI::Validator one_of(std::vector<std::string> names, std::string kind);
+// What went wrong in app.parse, in one line naming the subcommand whose
+// --help to read.
+std::string usage_message(const CLI::App& app, const CLI::ParseError& e);
 // The report, diff and dashboard subcommands (report_cli.cpp).
 void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command);
 
@@ -64,12 +69,9 @@ Result<void> validate_options(CliOptions& o);
 Result<void> validate_for_device(CliOptions& o, const DeviceInfo& dev);
 // The paths named by --path or --paths, in order.
 Result<std::vector<const PathInfo*>> selected_paths(const CliOptions& o);
-// A comma list of path names; opt names the option in messages.
-Result<std::vector<const PathInfo*>> parse_path_list(std::string_view list, std::string_view opt);
+// The paths of these names, in order; opt names the option in messages.
+Result<std::vector<const PathInfo*>> find_paths(const std::vector<std::string>& names, std::string_view opt);
 // The workload of the --ceiling runs: the given one with their depth and batches.
 WorkloadOptions ceiling_workload(const CliOptions& o);
-
-Result<uint64_t> parse_size(std::string_view text, std::string_view option);
-Result<std::vector<int>> parse_cpu_list(std::string_view text);
 
 }  // namespace qb

@@ -298,7 +298,7 @@ Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& ar
   // every round, reported apart from the paths.
   std::vector<RunSpec> ceiling_specs;
   if (!o.ceiling.empty()) {
-    auto cpaths = parse_path_list(o.ceiling, "--ceiling");
+    auto cpaths = find_paths(o.ceiling, "--ceiling");
     if (!cpaths) return cpaths.error();
     auto c = plan_runs(*cpaths, o, *dev, ceiling_workload(o));
     if (!c) return c.error();

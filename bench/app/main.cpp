@@ -21,10 +21,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // The subcommand's callback has not run yet: name the one CLI11 saw.
-    auto subs = app.get_subcommands();
-    std::string help = subs.empty() ? "--help" : subs.back()->get_name() + " --help";
-    fmt::print(stderr, "nvme-qbench: {}; see nvme-qbench {}\n", e.what(), help);
+    fmt::print(stderr, "nvme-qbench: {}\n", qb::usage_message(app, e));
     return qb::exit_usage;
   }
   try {

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli.h"
 #include "html_page.h"
 #include "reporter.h"
@@ -9,7 +11,16 @@ namespace qb {
 void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) {
   auto* rep = app.add_subcommand("report", "render reports written by --json as text, markdown or html");
   rep->add_option("files", o.files, "report files (JSON, schema reports/schema/)")->required();
-  rep->add_option("--format", o.format, "output format: " + report_formats())->capture_default_str();
+  std::vector<std::string> formats;
+  std::string list = report_formats();  // "text, markdown, html, json"
+  for (size_t pos = 0; pos <= list.size();) {
+    size_t comma = std::min(list.find(", ", pos), list.size());
+    formats.push_back(list.substr(pos, comma - pos));
+    pos = comma + 2;
+  }
+  rep->add_option("--format", o.format, "output format: " + list)
+      ->check(one_of(formats, "format"))
+      ->capture_default_str();
   rep->add_option("-o,--output", o.output, "write here instead of stdout");
   rep->add_option("--chart-js", o.chart_js, fmt::format("html: Chart.js file to inline (default {}, Debian package {})",
                                                         default_chart_js, chart_js_package));

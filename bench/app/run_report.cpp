@@ -494,20 +494,29 @@ std::string format_inventory(const Inventory& inv) {
   for (const auto& n : inv.namespaces) {
     s += fmt::format("  /dev/{:<9} ctrl {} nsid {} lba {} size {} hw_queues {}\n", n.name, n.controller, n.nsid,
                      n.lba_size, n.size_bytes, n.hw_queues);
-    std::string ng = n.ng_name.empty() ? "no ng device" : "/dev/" + n.ng_name + (n.ng_dev_node ? "" : " (node missing)");
-    bool ng_ok = !n.ng_name.empty() && n.ng_dev_node;
-    s += fmt::format("    psync, block-irq: yes\n");
-    s += fmt::format("    block-poll: {}\n", n.io_poll ? "yes" : "no (no poll queues: load nvme with poll_queues=N)");
-    s += fmt::format("    ng-irq: {} ({})\n", ng_ok ? "yes" : "no", ng);
-    s += fmt::format("    ng-poll: {}\n", ng_ok && n.io_poll ? "yes" : !ng_ok ? "no (no ng device)" : "no (no poll queues)");
-    for (const char* type : {"irq", "poll"}) {
-      std::string node;
-      for (const auto& q : inv.user_queues)
-        if (q.controller == n.controller && q.type == type && q.dev_node && node.empty()) node = "/dev/" + q.name;
-      std::string paths = std::string(type) == "irq" ? "uq-irq" : "uq-poll, uq-poll-check";
-      s += fmt::format("    {}: {}\n", paths,
-                       node.empty() ? fmt::format("no (no user_{} queue: boot with nvme.user_{}_queues=N)", type, type)
-                                    : "yes (" + node + ")");
+    // Each path as a run on this namespace would resolve it: the node it
+    // opens, or the reason it cannot, in the words the run would print
+    // (less their leading "block-poll: ", "ng: " or "uq-irq: "). The uq
+    // paths look their queues up in sysfs, where discover() found them.
+    DeviceInfo dev;
+    dev.path = "/dev/" + n.name;
+    dev.kind = TargetKind::nvme_namespace;
+    dev.lba_size = n.lba_size;
+    dev.size_bytes = n.size_bytes;
+    dev.io_poll = n.io_poll;
+    dev.ns = n;
+    for (const auto* p : all_paths()) {
+      auto node = resolve_node(*p, dev, "");
+      std::string name = fmt::format("{}:", p->name);
+      if (!node) {
+        std::string why = node.error().message;
+        size_t colon = why.find(": ");
+        if (colon != std::string::npos && why.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == colon)
+          why.erase(0, colon + 2);
+        s += fmt::format("    {:<15} no: {}\n", name, why);
+      } else {
+        s += fmt::format("    {:<15} yes{}\n", name, *node == dev.path ? "" : " (" + *node + ")");
+      }
     }
   }
   if (!inv.user_queues.empty()) {

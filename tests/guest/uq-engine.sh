@@ -12,7 +12,7 @@ out=${1:?usage: uq-engine.sh RESULTS-DIR [BUILD-DIR]}
 build=${2:-${QBENCH_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}}
 qb=$build/bench/nvme-qbench
 blk=/dev/nvme0n1
-[ -b $blk ] || { echo "SKIP: no $blk"; exit 77; }
+[ -b "$blk" ] || { echo "SKIP: no $blk"; exit 77; }
 [ -x "$qb" ] || { echo "FAIL: $qb is not built"; exit 1; }
 fail=0
 step() { # NAME COMMAND...: run, report the status
@@ -21,7 +21,7 @@ step() { # NAME COMMAND...: run, report the status
 	echo "+ $*"
 	if "$@"; then echo "ok: $what"; else echo "FAIL: $what (status $?)"; fail=1; fi
 }
-common=(--device $blk --allow-destructive --quiet --bs 4k --size 16m)
+common=(--device "$blk" --allow-destructive --quiet --bs 4k --size 16m)
 
 step "list shows the user queues" sh -c "'$qb' list --json '$out/list.json' | tee '$out/list.txt' | grep -E 'nvme0uq[01]'"
 step "verify: every path writes and reads back" \

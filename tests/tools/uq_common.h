@@ -35,6 +35,7 @@
 #define UQ_CMD_READ 0x02
 
 #include "linux_nvme_uq.h"
+#include "passthru.h"
 
 struct uq_cqe {
 	uint32_t result;
@@ -162,30 +163,20 @@ static inline void uq_ring(struct io_uring *ring, unsigned int entries, int poll
 	}
 }
 
-/* fill SQE (an SQE128 slot) with one read or write of NLB blocks at LBA */
+/*
+ * fill SQE (an SQE128 slot) with one read or write of NLB (at least one)
+ * blocks at LBA, tagged TAG; exits when the ring had no free SQE
+ */
 static inline void uq_prep(struct io_uring_sqe *sqe, int fd, int nsid, int opcode, void *buf,
 			   unsigned int len, unsigned long long lba, unsigned int nlb,
 			   unsigned long long tag)
 {
-	struct nvme_uring_cmd *cmd;
-
 	if (!sqe) {
 		fprintf(stderr, "no free SQE\n");
 		exit(1);
 	}
-	memset(sqe, 0, 2 * sizeof(*sqe)); /* an SQE128 slot is two SQEs long */
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = NVME_URING_CMD_IO;
+	passthru_prep(sqe, fd, 0, opcode, nsid, buf, len, lba, nlb);
 	sqe->user_data = tag;
-	cmd = (struct nvme_uring_cmd *)sqe->cmd;
-	cmd->opcode = opcode;
-	cmd->nsid = nsid;
-	cmd->addr = (uintptr_t)buf;
-	cmd->data_len = len;
-	cmd->cdw10 = lba & 0xffffffff;
-	cmd->cdw11 = lba >> 32;
-	cmd->cdw12 = nlb - 1; /* zero-based */
 }
 
 /*

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "run_report.h"
 #include "test_util.h"
 
 namespace qb {
@@ -35,6 +37,31 @@ void expect_usage(CliOptions o, const std::string& needle) {
   EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << "one line only";
 }
 
+// The command line as the tool parses it, then validate_options; a
+// problem comes back as the one line main prints after "nvme-qbench: ".
+Result<CliOptions> parse(const std::string& args) {
+  CliOptions o;
+  CLI::App app;
+  build_cli(app, o);
+  try {
+    app.parse(args, false);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(usage_message(app, e));
+  }
+  if (auto r = validate_options(o); !r) return r.error();
+  return o;
+}
+
+const std::string run_args = "run --device /var/tmp/x --path block-irq ";
+
+void expect_parse_error(const std::string& args, const std::string& needle) {
+  auto r = parse(args);
+  ASSERT_FALSE(r.ok()) << args << ": accepted, expected an error about " << needle;
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << "one line only";
+}
+
 TEST(Cli, DefaultsAreValid) {
   CliOptions o = run_opts();
   ASSERT_TRUE(validate_options(o).ok());
@@ -47,13 +74,11 @@ TEST(Cli, RejectsInvalidOptions) {
   CliOptions o = run_opts();
   o.rw = "trim";
   expect_usage(o, "--rw trim");
-  o = run_opts();
-  o.bs = "4q";
-  expect_usage(o, "--bs 4q");
-  o = run_opts();
-  o.runtime_s = 5;
-  o.w.ios = 100;
-  expect_usage(o, "--runtime and --ios");
+  expect_parse_error(run_args + "--bs 4q", "--bs: 4q is not a size");
+  expect_parse_error(run_args + "--runtime 5 --ios 100", "--runtime and --ios both given");
+  expect_parse_error(run_args + "--ios 100 --runtime 5", "--runtime and --ios both given");
+  expect_parse_error(run_args + "--probe-cost", "--probe-cost needs --probes");
+  EXPECT_TRUE(parse(run_args + "--probes --probe-cost").ok());
   o = run_opts();
   o.w.submit_batch = 64;
   expect_usage(o, "--submit-batch 64 exceeds --iodepth 32");
@@ -70,9 +95,12 @@ TEST(Cli, RejectsInvalidOptions) {
   o = run_opts();
   o.w.rwmixread = 70;
   expect_usage(o, "--rwmixread applies only");
+  expect_parse_error("run --device /var/tmp/x --path fast", "--path: fast is not a path; known paths: psync,");
+  expect_parse_error("run --device /var/tmp/x --path psync,block-irq",
+                     "--path: psync,block-irq is several paths; run takes one, use compare --paths a,b,c");
   o = run_opts();
   o.path = "fast";
-  expect_usage(o, "unknown path");
+  expect_usage(o, "--path: fast is not a path");
   o = run_opts();
   o.path = "uq-poll";
   o.uq_device = "/dev/nvme0uq1";
@@ -86,9 +114,7 @@ TEST(Cli, RejectsInvalidOptions) {
   o.path = "psync";
   o.w.sqpoll = true;
   expect_usage(o, "psync does not use io_uring");
-  o = run_opts();
-  o.cpus = "0,x";
-  expect_usage(o, "--cpus");
+  expect_parse_error(run_args + "--cpus 0,x", "--cpus: x is not a CPU or range; use a list like 0,2,4-7");
   o = run_opts();
   o.w.ios = 1;
   o.w.threads = 2;
@@ -98,7 +124,7 @@ TEST(Cli, RejectsInvalidOptions) {
 TEST(Cli, CompareChecksPathsAndBaseline) {
   CliOptions o;
   o.command = "compare";
-  o.paths = "block-irq,psync";
+  o.paths = {"block-irq", "psync"};
   ASSERT_TRUE(validate_options(o).ok());
   EXPECT_EQ(o.baseline, "block-irq");
   auto p = selected_paths(o);
@@ -108,48 +134,64 @@ TEST(Cli, CompareChecksPathsAndBaseline) {
   o.baseline = "ng-poll";
   expect_usage(o, "--baseline ng-poll is not one of");
   o.baseline.clear();
-  o.paths = "psync,psync";
-  expect_usage(o, "listed twice");
+  o.paths = {"psync", "psync"};
+  expect_usage(o, "--paths: psync is listed twice");
+  expect_parse_error("compare --device /var/tmp/x --paths psync,block-irq,psync", "--paths: psync is listed twice");
+  expect_parse_error("compare --device /var/tmp/x --paths psync,fast", "--paths: fast is not a path");
 }
 
 TEST(Cli, CeilingRunsHaveTheirOwnDepthAndBatches) {
-  CliOptions o;
-  o.command = "compare";
-  o.paths = "ng-irq,ng-poll";
-  o.w.iodepth = 128;
-  o.w.submit_batch = o.w.complete_batch = 32;
-  o.ceiling_iodepth = 256;
-  expect_usage(o, "give --ceiling");
-  o.ceiling = "ng-poll,spdk";
-  expect_usage(o, "--ceiling spdk: unknown path");
-  o.ceiling = "ng-poll";
-  o.ceiling_batch = 64;
-  ASSERT_TRUE(validate_options(o).ok());
-  WorkloadOptions w = ceiling_workload(o);
+  const std::string args =
+      "compare --device /var/tmp/x --paths ng-irq,ng-poll --iodepth 128 --submit-batch 32 --complete-batch 32 ";
+  expect_parse_error(args + "--ceiling-iodepth 256",
+                     "--ceiling-iodepth applies to the runs of --ceiling PATHS; give --ceiling");
+  expect_parse_error(args + "--ceiling-batch 64",
+                     "--ceiling-batch applies to the runs of --ceiling PATHS; give --ceiling");
+  expect_parse_error(args + "--ceiling ng-poll,spdk", "--ceiling: spdk is not a path");
+  auto o = parse(args + "--ceiling ng-poll --ceiling-iodepth 256 --ceiling-batch 64");
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->ceiling, std::vector<std::string>{"ng-poll"});
+  WorkloadOptions w = ceiling_workload(*o);
   EXPECT_EQ(w.iodepth, 256u);
   EXPECT_EQ(w.submit_batch, 64u);
   EXPECT_EQ(w.complete_batch, 64u);
   // A batch larger than the depth is capped at it.
-  o.ceiling_iodepth = 16;
-  EXPECT_EQ(ceiling_workload(o).submit_batch, 16u);
+  o->ceiling_iodepth = 16;
+  EXPECT_EQ(ceiling_workload(*o).submit_batch, 16u);
 }
 
+// Sizes are bytes, or k/m/g/t as powers of 1024 in any case, with or
+// without b or ib; only decimal digits before the unit.
 TEST(Cli, ParsesSizes) {
-  EXPECT_EQ(*parse_size("4k", "--bs"), 4096u);
-  EXPECT_EQ(*parse_size("128KiB", "--bs"), 131072u);
-  EXPECT_EQ(*parse_size("1g", "--size"), 1ull << 30);
-  EXPECT_EQ(*parse_size("512", "--bs"), 512u);
-  EXPECT_FALSE(parse_size("", "--bs").ok());
-  EXPECT_FALSE(parse_size("1x", "--bs").ok());
-  EXPECT_FALSE(parse_size("-1", "--bs").ok());
+  const std::pair<std::string, uint64_t> bs[] = {
+      {"4k", 4096}, {"4K", 4096}, {"4kb", 4096}, {"128KiB", 131072}, {"512", 512}, {"010", 10}, {"1g", 1 << 30}};
+  for (const auto& [text, want] : bs) {
+    auto o = parse(run_args + "--bs " + text);
+    ASSERT_TRUE(o.ok()) << text << ": " << o.error().message;
+    EXPECT_EQ(o->w.bs, want) << text;
+  }
+  auto o = parse(run_args + "--offset 1m --size 3T");
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->w.offset, 1u << 20);
+  EXPECT_EQ(o->w.size, 3ull << 40);
+  for (const char* bad : {"1x", "-1", "0x10", "k", "1.5k", "99999999999999999999"})
+    expect_parse_error(run_args + "--offset " + bad, "--offset: " + std::string(bad) + " is not a size");
+  expect_parse_error(run_args + "--size 16e", "--size: 16e is not a size");
+  expect_parse_error(run_args + "--bs 0", "--bs: 0 is out of range; use one LBA to 1g");
+  expect_parse_error(run_args + "--bs 1025m", "--bs: 1025m is out of range; use one LBA to 1g");
 }
 
 TEST(Cli, ParsesCpuLists) {
-  auto c = parse_cpu_list("0,2,4-6");
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(*c, (std::vector<int>{0, 2, 4, 5, 6}));
-  EXPECT_FALSE(parse_cpu_list("3-1").ok());
-  EXPECT_FALSE(parse_cpu_list("1,,2").ok());
+  auto o = parse(run_args + "--cpus 0,2,4-6");
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->w.cpus, (std::vector<int>{0, 2, 4, 5, 6}));
+  expect_parse_error(run_args + "--cpus 3-1", "--cpus: 3-1 is not a CPU or range");
+  expect_parse_error(run_args + "--cpus 1,-2", "--cpus: -2 is not a CPU or range");
+  expect_parse_error(run_args + "--cpus 0,1024", "--cpus: 1024 is not a CPU or range");
+  // CLI11 drops the empty items of a comma list.
+  o = parse(run_args + "--cpus 1,,2");
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->w.cpus, (std::vector<int>{1, 2}));
 }
 
 TEST(Cli, DeviceChecksAlignmentAndRange) {
@@ -162,14 +204,14 @@ TEST(Cli, DeviceChecksAlignmentAndRange) {
   ASSERT_TRUE(validate_for_device(o, d).ok());
   EXPECT_EQ(o.w.size, 1u << 30);
   o = run_opts();
-  o.bs = "512";
+  o.w.bs = 512;
   ASSERT_TRUE(validate_options(o).ok());
   auto r = validate_for_device(o, d);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("LBA size 4096"), std::string::npos);
   o = run_opts();
-  o.offset = "512m";
-  o.size = "1g";
+  o.w.offset = 512ull << 20;
+  o.w.size = 1ull << 30;
   ASSERT_TRUE(validate_options(o).ok());
   r = validate_for_device(o, d);
   ASSERT_FALSE(r.ok());
@@ -233,19 +275,38 @@ TEST(Cli, BadOptionMessagesWordForWord) {
        "nvme-qbench: --device /dev/null is a character device; give the namespace block device "
        "(/dev/nvmeXnY): the ng paths find /dev/ngXnY from it (or use --ng-device)"},
       {"run --device {f} --path fast --ios 100",
-       "nvme-qbench: --path fast: unknown path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
-       "uq-irq, uq-poll, uq-poll-check"},
+       "nvme-qbench: --path: fast is not a path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
+       "uq-irq, uq-poll, uq-poll-check; see nvme-qbench run --help"},
       {"run --device {f} --path block-irq --rw trim",
        "nvme-qbench: --rw trim: unknown mode; use randread, randwrite, read, write or randrw"},
       {"run --device {f} --path block-irq --runtime 5 --ios 100",
-       "nvme-qbench: --runtime and --ios both given; a run ends by time or by I/O count, give one"},
+       "nvme-qbench: --runtime and --ios both given; a run ends by time or by I/O count, give one; see "
+       "nvme-qbench run --help"},
       {"compare --device {f} --paths block-irq,ng-fast --ios 100",
-       "nvme-qbench: --paths ng-fast: unknown path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
-       "uq-irq, uq-poll, uq-poll-check"},
+       "nvme-qbench: --paths: ng-fast is not a path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
+       "uq-irq, uq-poll, uq-poll-check; see nvme-qbench compare --help"},
       {"run --device {f} --path block-irq --bs 4q --ios 100",
-       "nvme-qbench: --bs 4q: not a size; use bytes or a k/m/g/t suffix (4k, 1g)"},
-      {"run --device {f} --path block-irq --bs 0 --ios 100", "nvme-qbench: --bs 0: must be between one LBA and 1g"},
-      {"run --device {f} --path block-irq --bs 2g --ios 100", "nvme-qbench: --bs 2g: must be between one LBA and 1g"},
+       "nvme-qbench: --bs: 4q is not a size; use bytes or a k/m/g/t suffix (4k, 1g); see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq --bs 0 --ios 100",
+       "nvme-qbench: --bs: 0 is out of range; use one LBA to 1g; see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq --bs 2g --ios 100",
+       "nvme-qbench: --bs: 2g is out of range; use one LBA to 1g; see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq --cpus 0,x --ios 100",
+       "nvme-qbench: --cpus: x is not a CPU or range; use a list like 0,2,4-7; see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq,psync --ios 100",
+       "nvme-qbench: --path: block-irq,psync is several paths; run takes one, use compare --paths a,b,c for "
+       "several; see nvme-qbench run --help"},
+      {"run --device {f} --path block-irq --probe-cost --ios 100",
+       "nvme-qbench: --probe-cost needs --probes; see nvme-qbench run --help"},
+      {"compare --device {f} --paths block-irq --ceiling-batch 8 --ios 100",
+       "nvme-qbench: --ceiling-batch applies to the runs of --ceiling PATHS; give --ceiling; see nvme-qbench "
+       "compare --help"},
+      {"compare --device {f} --paths block-irq --ceiling ng-poll,spdk --ios 100",
+       "nvme-qbench: --ceiling: spdk is not a path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
+       "uq-irq, uq-poll, uq-poll-check; see nvme-qbench compare --help"},
+      {"report {f} --format pdf",
+       "nvme-qbench: --format: pdf is not a format; known formats: text, markdown, html, json; see nvme-qbench "
+       "report --help"},
       // CLI11's own checks name the subcommand whose --help to read.
       {"run --device {f} --path block-irq --iodepth 0 --ios 100",
        "nvme-qbench: --iodepth: 0 is out of range; use 1 to 65535; see nvme-qbench run --help"},
@@ -267,6 +328,46 @@ TEST(Cli, BadOptionMessagesWordForWord) {
   }
 }
 
+// list: under each namespace a line for every path of the table, yes with
+// the node it would open, or no with why, as a run would say it.
+TEST(Cli, ListShowsEveryPathOfEachNamespace) {
+  NamespaceInfo plain;
+  plain.name = "nvme0n1";
+  plain.controller = "nvme0";
+  plain.nsid = 1;
+  plain.lba_size = 512;
+  plain.size_bytes = 1 << 30;
+  NamespaceInfo ng = plain;
+  ng.name = "nvme1n1";
+  ng.controller = "nvme1";
+  ng.io_poll = true;
+  ng.ng_name = "ng1n1";
+  ng.ng_dev_node = true;
+  Inventory inv;
+  inv.namespaces = {plain, ng};
+  std::string out = format_inventory(inv);
+  for (const auto* p : all_paths()) {
+    std::string line = fmt::format("\n    {:<15} ", fmt::format("{}:", p->name));
+    size_t first = out.find(line);
+    EXPECT_NE(first, std::string::npos) << p->name << " missing:\n" << out;
+    EXPECT_NE(out.find(line, first + 1), std::string::npos) << p->name << " once only:\n" << out;
+  }
+  size_t second = out.find("/dev/nvme1n1");
+  ASSERT_NE(second, std::string::npos) << out;
+  std::string a = out.substr(0, second), b = out.substr(second);
+  EXPECT_NE(a.find("    psync:          yes\n    block-irq:      yes\n"), std::string::npos) << out;
+  EXPECT_NE(a.find("    block-poll:     no: /dev/nvme0n1 has no poll queues (queue/io_poll is 0); load nvme with "
+                   "poll_queues=N (N >= 1) or use the -irq path\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(a.find("    ng-irq:         no: /dev/nvme0n1 has no NVMe generic char device in sysfs"), std::string::npos)
+      << out;
+  EXPECT_NE(b.find("    block-poll:     yes\n"), std::string::npos) << out;
+  EXPECT_NE(b.find("    ng-irq:         yes (/dev/ng1n1)\n    ng-poll:        yes (/dev/ng1n1)\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"run", "compare", "list", "attach-windows"}) {
     Cmd r = run_tool(std::string(sub) + " --help");
@@ -275,29 +376,29 @@ TEST(Cli, EverySubcommandHasHelp) {
   EXPECT_EQ(run_tool("").status, 2);
 }
 
-CliOptions parsed(const std::string& paths, const std::string& uq_device) {
+CliOptions parsed(std::vector<std::string> paths, const std::string& uq_device) {
   CliOptions o;
   o.command = "compare";
-  o.paths = paths;
+  o.paths = std::move(paths);
   o.uq_device = uq_device;
   return o;
 }
 
 TEST(Cli, UqDeviceIsCheckedAgainstTheUqPaths) {
-  CliOptions ok = parsed("ng-poll,uq-poll,uq-poll-check", "/dev/nvme0uq1");
+  CliOptions ok = parsed({"ng-poll", "uq-poll", "uq-poll-check"}, "/dev/nvme0uq1");
   EXPECT_TRUE(validate_options(ok).ok());
-  CliOptions none = parsed("ng-poll,block-irq", "/dev/nvme0uq1");
+  CliOptions none = parsed({"ng-poll", "block-irq"}, "/dev/nvme0uq1");
   auto r = validate_options(none);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("--uq-device applies only to the uq paths"), std::string::npos);
-  CliOptions both = parsed("uq-irq,uq-poll", "/dev/nvme0uq1");
+  CliOptions both = parsed({"uq-irq", "uq-poll"}, "/dev/nvme0uq1");
   r = validate_options(both);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("both types"), std::string::npos) << r.error().message;
-  CliOptions unknown = parsed("uq-bogus", "");
+  CliOptions unknown = parsed({"uq-bogus"}, "");
   r = validate_options(unknown);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("unknown path"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("--paths: uq-bogus is not a path"), std::string::npos) << r.error().message;
 }
 
 // Issue 14, bug 5: Ctrl-C stops the whole compare, not only the run it

@@ -108,7 +108,7 @@ TEST(RenderText, UnknownFormatExitsTwoListingTheFormats) {
   std::string msg = test::read_text(err);
   unlink(err.c_str());
   EXPECT_EQ(st, 2);
-  EXPECT_NE(msg.find("accepted: text, markdown, html"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--format: pdf is not a format; known formats: text, markdown, html"), std::string::npos) << msg;
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1);
 }
 
