@@ -243,6 +243,7 @@ RunRecord run_record(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
   rec.engine = run.path->engine;
   rec.poll = run.path->poll;
   rec.user_space_wait = run.path->user_space_wait;
+  rec.on_user_queue = run.path->user_queue;
   rec.node = r.node;
   rec.round = run.round;
   rec.order_in_round = run.order_in_round;

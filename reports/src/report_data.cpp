@@ -608,9 +608,14 @@ double run_empty_share(const RunFacts& f) {
 // traits: the trait itself when the run records it (user_space_wait), else
 // a polled run on a user queue, whose CQ is mapped into the process and
 // can be watched from user space.
+// Whether a run's path runs on a user queue: the trait when the run records
+// it (on_user_queue); reports written before it was recorded name such
+// paths only by their engine family, uq.
+bool on_user_queue(const RunRecord& run) { return run.on_user_queue.value_or(run.engine == "uq"); }
+
 bool waits_in_user_space(const RunRecord& run) {
   if (run.user_space_wait) return *run.user_space_wait;
-  return run.poll && run.engine == "uq";
+  return run.poll && on_user_queue(run);
 }
 
 BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins,
@@ -815,6 +820,7 @@ struct Runs {
   std::map<std::string, std::vector<RunFacts>> by_path;
   std::map<std::string, bool> poll;
   std::map<std::string, std::string> engine;
+  std::map<std::string, bool> user_queue;  // runs on a user queue
   std::map<std::string, bool> spins;  // may wait by spinning in user space
   std::vector<std::pair<std::string, unsigned>> interrupted;  // left out: path, round
 };
@@ -831,6 +837,7 @@ Runs read_runs(Reader& rd, const json& runs) {
     // Early version 1 runs do not name their engine family: the record's
     // default, unknown, not blank.
     out.engine[path] = run->engine;
+    out.user_queue[path] = on_user_queue(*run);
     out.spins[path] = waits_in_user_space(*run);
     unsigned round = run->round;
     RunFacts f = facts_of(*run, rd.version);
@@ -876,6 +883,7 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
   for (const auto& p : runs.order) {
     d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
     d.paths.back().engine = runs.engine[p];
+    d.paths.back().user_queue = runs.user_queue[p];
   }
   d.interrupted_runs = runs.interrupted;
   for (auto& p : d.paths)

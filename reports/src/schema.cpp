@@ -82,6 +82,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
                      {"kernel_entries", r.kernel_entries},
                      {"hw_counters", r.hw_counters}};
   if (r.user_space_wait) j["user_space_wait"] = *r.user_space_wait;
+  if (r.on_user_queue) j["on_user_queue"] = *r.on_user_queue;
   if (r.probes) j["probes"] = *r.probes;
   if (r.user_queue) j["user_queue"] = *r.user_queue;
   if (r.instructions) j["instructions"] = *r.instructions;
@@ -102,6 +103,7 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   read_field(j, "engine", r.engine);
   read_field(j, "poll", r.poll);
   if (const auto* v = field(j, "user_space_wait"); v && v->is_boolean()) r.user_space_wait = v->get<bool>();
+  if (const auto* v = field(j, "on_user_queue"); v && v->is_boolean()) r.on_user_queue = v->get<bool>();
   read_field(j, "node", r.node);
   read_field(j, "round", r.round);
   read_field(j, "order_in_round", r.order_in_round);

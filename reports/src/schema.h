@@ -269,11 +269,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HwCountersRecord, scope, cycles_
 // malformed user_queue or instructions reads as absent.
 struct RunRecord {
   std::string path;
-  // The path's traits. user_space_wait is absent from
+  // The path's traits. user_space_wait and on_user_queue are absent from
   // older reports (readers fall back on engine and poll).
   std::string engine = "unknown";  // psync, block, ng, uq; early version 1 runs lack it
   bool poll = false;
   std::optional<bool> user_space_wait;
+  std::optional<bool> on_user_queue;  // runs on a user queue; absent from earlier version 2 reports
   std::string node;
   unsigned round = 1, order_in_round = 0;  // order_in_round: version 2, from 1
   unsigned iodepth = 0, submit_batch = 0, complete_batch = 0;
