@@ -44,59 +44,61 @@ std::string utc_now() {
   return buf;
 }
 
-json controller_json(const ControllerInfo& c) {
-  return json{{"name", c.name},           {"model", c.model},         {"firmware", c.firmware},
-              {"serial", c.serial},       {"transport", c.transport}, {"address", c.address},
-              {"queue_count", c.queue_count}, {"sqsize", c.sqsize},   {"emulated_qemu", c.emulated_qemu}};
+ControllerRecord controller_record(const ControllerInfo& c) {
+  return ControllerRecord{c.name,      c.model,       c.firmware, c.serial,       c.transport,
+                          c.address,   c.queue_count, c.sqsize,   c.emulated_qemu};
 }
 
-json namespace_json(const NamespaceInfo& n) {
-  return json{{"name", n.name},
-              {"controller", n.controller},
-              {"nsid", n.nsid},
-              {"lba_size", n.lba_size},
-              {"metadata_bytes", n.metadata_bytes},
-              {"size_bytes", n.size_bytes},
-              {"io_poll", n.io_poll},
-              {"hw_queues", n.hw_queues},
-              {"nr_requests", n.nr_requests},
-              {"ng_device", n.ng_name.empty() ? json(nullptr) : json("/dev/" + n.ng_name)},
-              {"ng_dev_node", n.ng_dev_node}};
+NamespaceRecord namespace_record(const NamespaceInfo& n) {
+  NamespaceRecord r;
+  r.name = n.name;
+  r.controller = n.controller;
+  r.nsid = n.nsid;
+  r.lba_size = n.lba_size;
+  r.metadata_bytes = n.metadata_bytes;
+  r.size_bytes = n.size_bytes;
+  r.io_poll = n.io_poll;
+  r.hw_queues = n.hw_queues;
+  r.nr_requests = n.nr_requests;
+  if (!n.ng_name.empty()) r.ng_device = "/dev/" + n.ng_name;
+  r.ng_dev_node = n.ng_dev_node;
+  return r;
 }
 
-json param_or_null(const std::map<std::string, std::string>& m, const char* k) {
+std::optional<std::string> param_of(const std::map<std::string, std::string>& m, const char* k) {
   auto it = m.find(k);
-  return it == m.end() ? json(nullptr) : json(it->second);
+  return it == m.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
-json device_json(const DeviceInfo& d, const Environment& env) {
-  json j{{"path", d.path},
-         {"kind", target_kind_name(d.kind)},
-         {"is_nvme", d.kind == TargetKind::nvme_namespace},
-         {"emulated_controller", d.ctrl && d.ctrl->emulated_qemu},
-         {"lba_size", d.lba_size},
-         {"size_bytes", d.size_bytes},
-         {"io_poll", d.io_poll},
-         {"controller", d.ctrl ? controller_json(*d.ctrl) : json(nullptr)},
-         {"namespace", d.ns ? namespace_json(*d.ns) : json(nullptr)}};
+// Why the figures may not describe NVMe hardware; none when they do.
+std::optional<std::string> device_note(const DeviceInfo& d) {
   if (d.kind != TargetKind::nvme_namespace)
-    j["note"] = fmt::format("not an NVMe device ({}): figures do not describe NVMe paths",
-                            target_kind_name(d.kind));
-  else if (d.ctrl && d.ctrl->emulated_qemu)
-    j["note"] = "emulated controller (QEMU NVMe Ctrl): figures describe the emulation, not hardware";
-  else
-    j["note"] = nullptr;
-  json q;
-  q["poll_queues"] = param_or_null(env.nvme_module_params, "poll_queues");
-  q["write_queues"] = param_or_null(env.nvme_module_params, "write_queues");
-  q["io_queue_depth"] = param_or_null(env.nvme_module_params, "io_queue_depth");
-  q["hw_queues"] = d.ns ? d.ns->hw_queues : -1;
-  q["controller_queue_count"] = d.ctrl ? d.ctrl->queue_count : -1;
-  q["io_poll"] = d.io_poll;
-  j["queues"] = q;
-  json lbaf{{"data_size", d.lba_size}, {"metadata_bytes", d.ns ? d.ns->metadata_bytes : -1}};
-  j["lba_format"] = lbaf;
-  return j;
+    return fmt::format("not an NVMe device ({}): figures do not describe NVMe paths", target_kind_name(d.kind));
+  if (d.ctrl && d.ctrl->emulated_qemu)
+    return "emulated controller (QEMU NVMe Ctrl): figures describe the emulation, not hardware";
+  return std::nullopt;
+}
+
+DeviceRecord device_record(const DeviceInfo& d, const Environment& env) {
+  DeviceRecord r;
+  r.path = d.path;
+  r.kind = target_kind_name(d.kind);
+  r.is_nvme = d.kind == TargetKind::nvme_namespace;
+  r.emulated_controller = d.ctrl && d.ctrl->emulated_qemu;
+  r.lba_size = d.lba_size;
+  r.size_bytes = d.size_bytes;
+  r.io_poll = d.io_poll;
+  if (d.ctrl) r.controller = controller_record(*d.ctrl);
+  if (d.ns) r.namespace_ = namespace_record(*d.ns);
+  r.note = device_note(d);
+  r.queues.poll_queues = param_of(env.nvme_module_params, "poll_queues");
+  r.queues.write_queues = param_of(env.nvme_module_params, "write_queues");
+  r.queues.io_queue_depth = param_of(env.nvme_module_params, "io_queue_depth");
+  r.queues.hw_queues = d.ns ? d.ns->hw_queues : -1;
+  r.queues.controller_queue_count = d.ctrl ? d.ctrl->queue_count : -1;
+  r.queues.io_poll = d.io_poll;
+  r.lba_format = LbaFormatRecord{d.lba_size, d.ns ? d.ns->metadata_bytes : -1};
+  return r;
 }
 
 json workload_json(const WorkloadOptions& w) {
@@ -135,152 +137,143 @@ UserQueueRecord user_queue_record(const UqRunInfo& u) {
   return r;
 }
 
-json errors_json(const std::vector<ErrorCount>& errs) {
-  json errors = json::array();
+std::vector<ErrorRecord> error_records(const std::vector<ErrorCount>& errs) {
+  std::vector<ErrorRecord> out;
   for (const auto& e : errs)
-    errors.push_back(json{{"kind", e.short_io ? "short" : e.nvme_status ? "nvme" : "errno"},
-                          {"code", e.short_io ? 0 : e.nvme_status ? e.nvme_status : e.errnum},
-                          {"name", error_name(e)},
-                          {"count", e.count},
-                          {"first_lba", e.first_lba}});
-  return errors;
+    out.push_back(ErrorRecord{e.short_io ? "short" : e.nvme_status ? "nvme" : "errno",
+                              e.short_io ? 0 : e.nvme_status ? e.nvme_status : e.errnum, error_name(e), e.count,
+                              e.first_lba});
+  return out;
 }
 
-json verify_json(const VerifyResult& v) {
-  json mismatches = json::array();
+VerifyRecord verify_record(const VerifyResult& v) {
+  VerifyRecord r{v.enabled, v.blocks_checked, v.bad_sectors, {}};
   for (const auto& m : v.first_mismatches)
-    mismatches.push_back(json{{"lba", m.lba},
-                              {"fault", verify_fault_name(m.fault)},
-                              {"found_lba", m.found_lba},
-                              {"found_seed", m.found_seed}});
-  return json{{"enabled", v.enabled},
-              {"blocks_checked", v.blocks_checked},
-              {"bad_sectors", v.bad_sectors},
-              {"mismatches", mismatches}};
-}
-
-json histogram_json(const Histogram& h) {
-  json bins = json::array();
-  for (const auto& b : h.bins()) bins.push_back(json::array({b.lower, b.upper_exclusive, b.count}));
-  return json{{"bins", bins}};
+    r.mismatches.push_back(MismatchRecord{m.lba, verify_fault_name(m.fault), m.found_lba, m.found_seed});
+  return r;
 }
 
 // The distribution of the per-I/O stamp error bounds; null where the run
 // recorded none.
-json latency_json(const Histogram& h, const Histogram* stamp_error) {
-  bool errors = h.count() && stamp_error && stamp_error->count();
-  auto at = [&](double q) { return errors ? json(stamp_error->percentile_upper(q)) : json(nullptr); };
-  return json{{"count", h.count()},
-              {"min", h.min()},
-              {"mean", h.mean()},
-              {"p50", h.percentile(50)},
-              {"p90", h.percentile(90)},
-              {"p99", h.percentile(99)},
-              {"p99_9", h.percentile(99.9)},
-              {"p99_99", h.percentile(99.99)},
-              {"max", h.max()},
-              {"max_relative_error", 1.0 / (2 * Histogram::sub_buckets)},
-              {"histogram", histogram_json(h)},
-              {"stamp_error_ns", errors ? json(stamp_error->max()) : json(nullptr)},
-              {"stamp_error_p50_ns", at(50)},
-              {"stamp_error_p99_ns", at(99)}};
+LatencyRecord latency_record(const Histogram& h, const Histogram* stamp_error) {
+  LatencyRecord r;
+  r.count = h.count();
+  r.min = h.min();
+  r.mean = h.mean();
+  r.p50 = h.percentile(50);
+  r.p90 = h.percentile(90);
+  r.p99 = h.percentile(99);
+  r.p99_9 = h.percentile(99.9);
+  r.p99_99 = h.percentile(99.99);
+  r.max = h.max();
+  r.max_relative_error = 1.0 / (2 * Histogram::sub_buckets);
+  for (const auto& b : h.bins()) r.histogram.bins.push_back({b.lower, b.upper_exclusive, b.count});
+  if (h.count() && stamp_error && stamp_error->count()) {
+    r.stamp_error_ns = stamp_error->max();
+    r.stamp_error_p50_ns = stamp_error->percentile_upper(50);
+    r.stamp_error_p99_ns = stamp_error->percentile_upper(99);
+  }
+  return r;
 }
 
-json per_io_or_null(double v, uint64_t ios) { return ios ? json(v / static_cast<double>(ios)) : json(nullptr); }
+std::optional<double> per_io_or_null(double v, uint64_t ios) {
+  return ios ? std::optional<double>(v / static_cast<double>(ios)) : std::nullopt;
+}
 
 // Busy CPU: the threads' own clock, and the pinned CPUs' interrupt work
 // where the kernel keeps that out of the threads' clock; otherwise the
 // interrupts that hit a running thread would count twice.
-json cpu_json(const PathResult& r, IrqTimeAccounting irq_time) {
-  uint64_t thread_ns = 0;
-  for (const auto& t : r.threads) thread_ns += t.cpu_ns;
-  json irq = r.cpu_irq ? json(r.cpu_irq->irq_ns) : json(nullptr);
-  json softirq = r.cpu_irq ? json(r.cpu_irq->softirq_ns) : json(nullptr);
-  bool irq_in_busy = r.cpu_irq && irq_time == IrqTimeAccounting::on;
-  uint64_t busy = thread_ns + (irq_in_busy ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
-  return json{{"thread_ns", thread_ns},
-              {"irq_ns", irq},
-              {"softirq_ns", softirq},
-              {"irq_in_busy", irq_in_busy},
-              {"busy_ns_per_io", per_io_or_null(static_cast<double>(busy), r.ios)}};
-}
-
-json kernel_entries_json(const PathResult& r, bool io_uring) {
-  uint64_t n = 0;
-  for (const auto& t : r.threads) n += t.kernel_entries;
-  return json{{"io_uring_enter", n},
-              {"per_io", io_uring ? per_io_or_null(static_cast<double>(n), r.ios) : json(nullptr)}};
-}
-
-json hw_counters_json(const PathResult& r) {
-  if (!r.hw) return nullptr;
-  const HwCounts& c = *r.hw;
-  return json{{"scope", hw_scope_name(r.hw_scope)},
-              {"cycles_user", c.cycles_user},
-              {"cycles_kernel", c.cycles_kernel},
-              {"instructions_user", c.instructions_user},
-              {"instructions_kernel", c.instructions_kernel},
-              {"cycles_per_io", per_io_or_null(static_cast<double>(c.cycles_user + c.cycles_kernel), r.ios)},
-              {"instructions_per_io",
-               per_io_or_null(static_cast<double>(c.instructions_user + c.instructions_kernel), r.ios)},
-              {"kernel_instructions_per_io", per_io_or_null(static_cast<double>(c.instructions_kernel), r.ios)}};
-}
-
-json run_json(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
-  const PathResult& r = *run.result;
-  json threads = json::array();
-  uint64_t sc = 0, sub = 0, rc = 0, reaped = 0, empty = 0;
-  for (const auto& t : r.threads) {
-    sc += t.submit_calls, sub += t.submitted, rc += t.reap_calls, reaped += t.reaped, empty += t.empty_reaps;
-    double ios = static_cast<double>(t.ios);
-    threads.push_back(json{{"thread", t.thread},
-                           {"cpu", t.cpu},
-                           {"ios", t.ios},
-                           {"reads", t.reads},
-                           {"writes", t.writes},
-                           {"elapsed_s", t.elapsed_s},
-                           {"usr_s", t.utime_s},
-                           {"sys_s", t.stime_s},
-                           {"usr_ns_per_io", t.ios ? t.utime_s * 1e9 / ios : 0.0},
-                           {"sys_ns_per_io", t.ios ? t.stime_s * 1e9 / ios : 0.0},
-                           {"cpu_ns", t.cpu_ns},
-                           {"vol_ctx_switches", t.vol_ctx_switches},
-                           {"invol_ctx_switches", t.invol_ctx_switches},
-                           {"submit_calls", t.submit_calls},
-                           {"reap_calls", t.reap_calls},
-                           {"empty_reaps", t.empty_reaps}});
+CpuRecord cpu_record(const PathResult& r, IrqTimeAccounting irq_time) {
+  CpuRecord c;
+  for (const auto& t : r.threads) c.thread_ns += t.cpu_ns;
+  if (r.cpu_irq) {
+    c.irq_ns = r.cpu_irq->irq_ns;
+    c.softirq_ns = r.cpu_irq->softirq_ns;
   }
-  json j{
-      {"path", r.path},
-      {"engine", run.path->engine},
-      {"poll", run.path->poll},
-      {"user_space_wait", run.path->user_space_wait},
-      {"node", r.node},
-      {"round", run.round},
-      {"order_in_round", run.order_in_round},
-      {"iodepth", r.iodepth},
-      {"submit_batch", r.submit_batch},
-      {"complete_batch", r.complete_batch},
-      {"elapsed_s", r.elapsed_s},
-      {"ios", r.ios},
-      {"bytes", r.bytes},
-      {"iops", r.iops},
-      {"bw_bytes_per_s", r.bw_bytes_s},
-      {"latency_ns", latency_json(*r.hist, r.stamp_error.get())},
-      {"iops_series", r.iops_series},
-      {"submit", {{"calls", sc}, {"ios", sub}, {"ios_per_call", per_call(sub, sc)}}},
-      {"reap", {{"calls", rc}, {"ios", reaped}, {"ios_per_call", per_call(reaped, rc)}, {"empty_calls", empty}}},
-      {"threads", threads},
-      {"errors", errors_json(r.errors)},
-      {"error_count", r.error_count},
-      {"verify", verify_json(r.verify)},
-      {"interrupted", r.interrupted},
-      {"cpu", cpu_json(r, irq_time)},
-      {"kernel_entries", kernel_entries_json(r, run.path->io_uring)},
-      {"hw_counters", hw_counters_json(r)}};
-  if (run.probes) j["probes"] = probe_window_json(*run.probes);
-  if (run.user_queue) j["user_queue"] = user_queue_record(*run.user_queue);
-  return j;
+  c.irq_in_busy = r.cpu_irq && irq_time == IrqTimeAccounting::on;
+  uint64_t busy = c.thread_ns + (c.irq_in_busy ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
+  c.busy_ns_per_io = per_io_or_null(static_cast<double>(busy), r.ios);
+  return c;
+}
+
+KernelEntriesRecord kernel_entries_record(const PathResult& r, bool io_uring) {
+  KernelEntriesRecord k;
+  for (const auto& t : r.threads) k.io_uring_enter += t.kernel_entries;
+  if (io_uring) k.per_io = per_io_or_null(static_cast<double>(k.io_uring_enter), r.ios);
+  return k;
+}
+
+std::optional<HwCountersRecord> hw_counters_record(const PathResult& r) {
+  if (!r.hw) return std::nullopt;
+  const HwCounts& c = *r.hw;
+  return HwCountersRecord{hw_scope_name(r.hw_scope),
+                          c.cycles_user,
+                          c.cycles_kernel,
+                          c.instructions_user,
+                          c.instructions_kernel,
+                          per_io_or_null(static_cast<double>(c.cycles_user + c.cycles_kernel), r.ios),
+                          per_io_or_null(static_cast<double>(c.instructions_user + c.instructions_kernel), r.ios),
+                          per_io_or_null(static_cast<double>(c.instructions_kernel), r.ios)};
+}
+
+ThreadRecord thread_record(const ThreadResult& t) {
+  double ios = static_cast<double>(t.ios);
+  return ThreadRecord{t.thread,
+                      t.cpu,
+                      t.ios,
+                      t.reads,
+                      t.writes,
+                      t.elapsed_s,
+                      t.utime_s,
+                      t.stime_s,
+                      t.ios ? t.utime_s * 1e9 / ios : 0.0,
+                      t.ios ? t.stime_s * 1e9 / ios : 0.0,
+                      t.cpu_ns,
+                      t.vol_ctx_switches,
+                      t.invol_ctx_switches,
+                      t.submit_calls,
+                      t.reap_calls,
+                      t.empty_reaps};
+}
+
+RunRecord run_record(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
+  const PathResult& r = *run.result;
+  RunRecord rec;
+  rec.path = r.path;
+  rec.engine = run.path->engine;
+  rec.poll = run.path->poll;
+  rec.user_space_wait = run.path->user_space_wait;
+  rec.on_user_queue = run.path->user_queue;
+  rec.node = r.node;
+  rec.round = run.round;
+  rec.order_in_round = run.order_in_round;
+  rec.iodepth = r.iodepth;
+  rec.submit_batch = r.submit_batch;
+  rec.complete_batch = r.complete_batch;
+  rec.elapsed_s = r.elapsed_s;
+  rec.ios = r.ios;
+  rec.bytes = r.bytes;
+  rec.iops = r.iops;
+  rec.bw_bytes_per_s = r.bw_bytes_s;
+  rec.latency_ns = latency_record(*r.hist, r.stamp_error.get());
+  rec.iops_series = r.iops_series;
+  for (const auto& t : r.threads) {
+    rec.submit.calls += t.submit_calls, rec.submit.ios += t.submitted;
+    rec.reap.calls += t.reap_calls, rec.reap.ios += t.reaped, rec.reap.empty_calls += t.empty_reaps;
+    rec.threads.push_back(thread_record(t));
+  }
+  rec.submit.ios_per_call = per_call(rec.submit.ios, rec.submit.calls);
+  rec.reap.ios_per_call = per_call(rec.reap.ios, rec.reap.calls);
+  rec.errors = error_records(r.errors);
+  rec.error_count = r.error_count;
+  rec.verify = verify_record(r.verify);
+  rec.interrupted = r.interrupted;
+  rec.cpu = cpu_record(r, irq_time);
+  rec.kernel_entries = kernel_entries_record(r, run.path->io_uring);
+  rec.hw_counters = hw_counters_record(r);
+  if (run.probes) rec.probes = probe_window_json(*run.probes);
+  if (run.user_queue) rec.user_queue = user_queue_record(*run.user_queue);
+  return rec;
 }
 
 }  // namespace
@@ -328,74 +321,84 @@ json hw_counters_note(const ReportInput& in) {
   return nullptr;
 }
 
-}  // namespace
+json environment_json(const Environment& env) {
+  return json{{"kernel_release", env.kernel_release},
+              {"kernel_version", env.kernel_version},
+              {"machine", env.machine},
+              {"hostname", env.hostname},
+              {"kernel_cmdline", env.kernel_cmdline},
+              {"cpu_model", env.cpu_model},
+              {"cpus_online", env.cpus_online},
+              {"nvme_module_parameters", env.nvme_module_params},
+              {"clocksource", env.clocksource},
+              {"cpu_governor", env.cpu_governor ? json(*env.cpu_governor) : json(nullptr)},
+              {"mitigations", env.mitigations},
+              {"nvme_irq_affinity", irq_affinity_json(env.nvme_irq_affinity)},
+              {"irq_time_accounting", irq_time_accounting_name(env.irq_time)}};
+}
 
-nlohmann::json build_report(const ReportInput& in) {
-  json env{{"kernel_release", in.env.kernel_release},
-           {"kernel_version", in.env.kernel_version},
-           {"machine", in.env.machine},
-           {"hostname", in.env.hostname},
-           {"kernel_cmdline", in.env.kernel_cmdline},
-           {"cpu_model", in.env.cpu_model},
-           {"cpus_online", in.env.cpus_online},
-           {"nvme_module_parameters", in.env.nvme_module_params},
-           {"clocksource", in.env.clocksource},
-           {"cpu_governor", in.env.cpu_governor ? json(*in.env.cpu_governor) : json(nullptr)},
-           {"mitigations", in.env.mitigations},
-           {"nvme_irq_affinity", irq_affinity_json(in.env.nvme_irq_affinity)},
-           {"irq_time_accounting", irq_time_accounting_name(in.env.irq_time)}};
-  json runs = json::array();
+// compare: the aggregates over rounds; run: null.
+json comparison_json(const ReportInput& in) {
+  if (in.command != "compare") return nullptr;
+  json paths = json::array();
+  for (const auto& row : in.comparison)
+    paths.push_back(json{{"path", row.path},
+                         {"iops", summary_json(row.iops)},
+                         {"bw_bytes_per_s", summary_json(row.bw_bytes_s)},
+                         {"lat_p50_ns", summary_json(row.lat_p50_ns)},
+                         {"lat_p99_ns", summary_json(row.lat_p99_ns)},
+                         {"ratio_to_baseline", row.ratio_to_baseline}});
+  return json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
+}
+
+// How the invocation ended: its exit code, the measured runs' errors and
+// bad sectors, and the runs that did not run.
+json status_json(const ReportInput& in) {
   uint64_t errors = 0, bad = 0;
   for (const auto& r : in.runs) {
-    runs.push_back(run_json(r, in.env.irq_time));
     errors += r.result->error_count;
     bad += r.result->verify.bad_sectors;
   }
-  json comparison = nullptr;
-  if (in.command == "compare") {
-    json paths = json::array();
-    for (const auto& row : in.comparison)
-      paths.push_back(json{{"path", row.path},
-                           {"iops", summary_json(row.iops)},
-                           {"bw_bytes_per_s", summary_json(row.bw_bytes_s)},
-                           {"lat_p50_ns", summary_json(row.lat_p50_ns)},
-                           {"lat_p99_ns", summary_json(row.lat_p99_ns)},
-                           {"ratio_to_baseline", row.ratio_to_baseline}});
-    comparison = json{{"rounds", in.rounds}, {"baseline", in.baseline}, {"order", "interleaved"}, {"paths", paths}};
-  }
   json not_run = json::array();
   for (const auto& n : in.not_run) not_run.push_back(json{{"path", n.path}, {"round", n.round}});
+  return json{{"exit_code", in.exit_code},
+              {"errors", errors},
+              {"verify_bad_sectors", bad},
+              {"partial", in.partial},
+              {"not_run", not_run}};
+}
+
+// compare --ceiling: the ceiling runs, their paths in the order they
+// first ran, and their workload.
+CeilingRecord ceiling_record(const ReportInput& in) {
+  CeilingRecord c{{}, in.ceiling_workload->iodepth, in.ceiling_workload->submit_batch,
+                  in.ceiling_workload->complete_batch, {}};
+  for (const auto& r : in.ceiling_runs) {
+    c.runs.push_back(run_record(r, in.env.irq_time));
+    if (std::find(c.paths.begin(), c.paths.end(), r.result->path) == c.paths.end()) c.paths.push_back(r.result->path);
+  }
+  return c;
+}
+
+}  // namespace
+
+nlohmann::json build_report(const ReportInput& in) {
+  std::vector<RunRecord> runs;
+  for (const auto& r : in.runs) runs.push_back(run_record(r, in.env.irq_time));
   json report{{"schema_version", report_schema_version},
               {"tool", ToolInfo{.version = in.env.tool_version, .git_revision = in.env.git_revision}},
               {"command", in.command},
               {"argv", in.argv},
               {"created_at", utc_now()},
-              {"environment", env},
-              {"device", device_json(in.device, in.env)},
+              {"environment", environment_json(in.env)},
+              {"device", device_record(in.device, in.env)},
               {"workload", workload_json(in.workload)},
               {"runs", runs},
-              {"comparison", comparison},
-              {"status",
-               {{"exit_code", in.exit_code},
-                {"errors", errors},
-                {"verify_bad_sectors", bad},
-                {"partial", in.partial},
-                {"not_run", not_run}}},
+              {"comparison", comparison_json(in)},
+              {"status", status_json(in)},
               {"hw_counters_note", hw_counters_note(in)}};
   if (!in.probes.is_null()) report["probes"] = in.probes;
-  if (in.ceiling_workload) {
-    json cruns = json::array();
-    std::vector<std::string> cpaths;
-    for (const auto& r : in.ceiling_runs) {
-      cruns.push_back(run_json(r, in.env.irq_time));
-      if (std::find(cpaths.begin(), cpaths.end(), r.result->path) == cpaths.end()) cpaths.push_back(r.result->path);
-    }
-    report["ceiling"] = json{{"paths", cpaths},
-                             {"iodepth", in.ceiling_workload->iodepth},
-                             {"submit_batch", in.ceiling_workload->submit_batch},
-                             {"complete_batch", in.ceiling_workload->complete_batch},
-                             {"runs", cruns}};
-  }
+  if (in.ceiling_workload) report["ceiling"] = ceiling_record(in);
   return report;
 }
 
@@ -458,8 +461,8 @@ std::string format_errors(const PathResult& r) {
 
 nlohmann::json inventory_json(const Inventory& inv) {
   json c = json::array(), n = json::array();
-  for (const auto& x : inv.controllers) c.push_back(controller_json(x));
-  for (const auto& x : inv.namespaces) n.push_back(namespace_json(x));
+  for (const auto& x : inv.controllers) c.push_back(controller_record(x));
+  for (const auto& x : inv.namespaces) n.push_back(namespace_record(x));
   json uq = json::array();
   for (const auto& q : inv.user_queues)
     uq.push_back(json{{"name", q.name}, {"controller", q.controller}, {"index", q.index}, {"qid", q.qid},

@@ -434,42 +434,55 @@ struct Worker {
   void run();
 
  private:
+  void pin_cpu();
+  char* allocate_buffers();
+  EngineConfig engine_config(char* buffers) const;
   Result<void> loop(Engine& eng, char* buffers);
   Result<void> verify_pass(Engine& eng, char* buffers, uint64_t count);
 };
 
-void Worker::run() {
+// Pins the thread to its CPU of --cpus (round robin), if given.
+void Worker::pin_cpu() {
+  const WorkloadOptions& w = sh.spec->workload;
+  if (w.cpus.empty()) return;
+  out.cpu = w.cpus[t % w.cpus.size()];
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(out.cpu, &set);
+  int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+  if (rc != 0)
+    sh.fail(usage_error(fmt::format("--cpus: cannot pin thread {} to CPU {}: {}; give online CPUs "
+                                    "(this machine has {})", t, out.cpu, strerror(rc),
+                                    std::thread::hardware_concurrency()), rc));
+}
+
+// The thread's I/O buffers, one per slot, aligned for direct I/O and
+// filled with the write pattern; null (and the run failed) without them.
+char* Worker::allocate_buffers() {
   const RunSpec& s = *sh.spec;
   const WorkloadOptions& w = s.workload;
-  out.thread = t;
-  out.hist = std::make_unique<Histogram>();
-  out.stamp_error = std::make_unique<Histogram>();
-  sh.tids[t].store(static_cast<int>(gettid()));
-  if (!w.cpus.empty()) {
-    out.cpu = w.cpus[t % w.cpus.size()];
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(out.cpu, &set);
-    int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-    if (rc != 0)
-      sh.fail(usage_error(fmt::format("--cpus: cannot pin thread {} to CPU {}: {}; give online CPUs "
-                                      "(this machine has {})", t, out.cpu, strerror(rc),
-                                      std::thread::hardware_concurrency()), rc));
-  }
   size_t align = std::max<size_t>(4096, s.device.lba_size);
   size_t len = static_cast<size_t>(sh.depth.iodepth) * w.bs;
   char* buffers = static_cast<char*>(std::aligned_alloc(align, (len + align - 1) / align * align));
   // Without buffers the run fails here, and the engine is never set up.
-  if (!buffers)
+  if (!buffers) {
     sh.fail(runtime_error(fmt::format("{}: thread {}: cannot allocate {} bytes of I/O buffers (--iodepth {} x "
                                       "--bs {}): {}; use a smaller --iodepth or --bs", s.path->name, t, len,
                                       sh.depth.iodepth, w.bs, strerror(errno)), errno));
+    return nullptr;
+  }
   // Non-verify writes carry a fixed non-zero pattern, set up once here.
-  for (size_t i = 0; buffers && i < len; i += 8) {
+  for (size_t i = 0; i < len; i += 8) {
     uint64_t v = mix64(i ^ w.seed);
     memcpy(buffers + i, &v, 8);
   }
-  auto eng = s.path->create(*s.path);
+  return buffers;
+}
+
+// What the engine is set up with: the path, the workload and this thread.
+EngineConfig Worker::engine_config(char* buffers) const {
+  const RunSpec& s = *sh.spec;
+  const WorkloadOptions& w = s.workload;
   EngineConfig cfg;
   cfg.node = s.node;
   cfg.poll = s.path->poll;
@@ -485,9 +498,21 @@ void Worker::run() {
   cfg.thread = t;
   cfg.ns_node = s.ns_node;
   cfg.buffers = buffers;
+  return cfg;
+}
+
+void Worker::run() {
+  const RunSpec& s = *sh.spec;
+  out.thread = t;
+  out.hist = std::make_unique<Histogram>();
+  out.stamp_error = std::make_unique<Histogram>();
+  sh.tids[t].store(static_cast<int>(gettid()));
+  pin_cpu();
+  char* buffers = allocate_buffers();
+  auto eng = s.path->create(*s.path);
   bool set_up = false;
   if (!sh.failed.load()) {
-    auto r = eng->setup(cfg);
+    auto r = eng->setup(engine_config(buffers));
     if (!r)
       sh.fail(r.error());
     else

@@ -271,8 +271,10 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
   return d;
 }
 
-std::string format_diff(const DiffResult& d, const ReportData& base, const ReportData& now, const DiffOptions& o) {
-  Document doc;
+namespace {
+
+// The two reports and the rule the gate applies.
+Section diff_head(const ReportData& base, const ReportData& now, const DiffOptions& o) {
   Section head{1, "nvme-qbench diff", {}};
   Block f;
   f.kind = Block::Kind::fields;
@@ -303,8 +305,11 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
       "or asked for by --threshold and missing, they fail.",
       format_percent(o.threshold), per, counted, o.alpha, o.alpha));
   head.blocks.push_back(rule);
-  doc.sections.push_back(head);
+  return head;
+}
 
+// One row per path and metric compared.
+Section changes_section(const DiffResult& d) {
   Section s{2, "Changes", {}};
   Block t;
   t.kind = Block::Kind::table;
@@ -320,8 +325,11 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
                             c.test == GateTest::mann_whitney ? fmt::format("{:.4f}", c.p_worse) : "-", verdict_name(c.verdict)});
   }
   s.blocks.push_back(t);
-  doc.sections.push_back(s);
+  return s;
+}
 
+// The notes, what could not be tested, each regression and PASS or FAIL.
+Section verdict_section(const DiffResult& d, const DiffOptions& o) {
   Section v{2, "Verdict", {}};
   Block lines;
   lines.kind = Block::Kind::text;
@@ -353,7 +361,16 @@ std::string format_diff(const DiffResult& d, const ReportData& base, const Repor
                         "not between boots, which differ more (compare several boots' reports, e.g. with "
                         "nvme-qbench dashboard).");
   v.blocks.push_back(lines);
-  doc.sections.push_back(v);
+  return v;
+}
+
+}  // namespace
+
+std::string format_diff(const DiffResult& d, const ReportData& base, const ReportData& now, const DiffOptions& o) {
+  Document doc;
+  doc.sections.push_back(diff_head(base, now, o));
+  doc.sections.push_back(changes_section(d));
+  doc.sections.push_back(verdict_section(d, o));
   return layout_text(doc);
 }
 

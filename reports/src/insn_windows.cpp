@@ -39,13 +39,13 @@ std::optional<double> per_io(uint64_t count, double ios) {
 
 // Window i as runs[i].instructions, and the medians per path, in the
 // order paths first appear.
-std::vector<PathInstructions> attach_runs(json& runs, size_t nruns, const InsnWindowFile& file) {
+std::vector<PathInstructions> attach_runs(std::vector<RunRecord>& runs, const InsnWindowFile& file) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<double>> kern, user, useful;
-  for (size_t i = 0; i < nruns; i++) {
+  for (size_t i = 0; i < runs.size(); i++) {
     const InsnWindow& w = file.windows[i];
-    json& r = runs[i];
-    double ios = r.value("ios", 0.0);
+    RunRecord& r = runs[i];
+    auto ios = static_cast<double>(r.ios);
     bool marked = w.polls && w.empty_polls && w.empty_kernel && w.empty_user && *w.polls > 0;
     RunInstructions ri;
     ri.window = w.index;
@@ -62,15 +62,14 @@ std::vector<PathInstructions> attach_runs(json& runs, size_t nruns, const InsnWi
     ri.useful_kernel_per_io =
         marked ? per_io(w.kernel - std::min(w.kernel, *w.empty_kernel), ios) : per_io(w.kernel, ios);
     ri.empty_polls_separated = marked;
-    r["instructions"] = ri;
-    std::string path = r.value("path", "");
-    if (!kern.count(path)) order.push_back(path);
+    r.instructions = ri;
+    if (!kern.count(r.path)) order.push_back(r.path);
     if (ios > 0) {
-      kern[path].push_back(*ri.kernel_per_io);
-      user[path].push_back(*ri.user_per_io);
-      useful[path].push_back(*ri.useful_kernel_per_io);
+      kern[r.path].push_back(*ri.kernel_per_io);
+      user[r.path].push_back(*ri.user_per_io);
+      useful[r.path].push_back(*ri.useful_kernel_per_io);
     } else {
-      kern[path];
+      kern[r.path];
     }
   }
   std::vector<PathInstructions> paths;
@@ -118,9 +117,14 @@ Result<InsnWindowFile> parse_insn_windows(std::string_view text) {
 
 AttachOutcome attach_insn_windows(json& report, const InsnWindowFile& file, const std::string& source) {
   AttachOutcome out;
-  json& runs = report["runs"];
-  size_t nruns = runs.is_array() ? runs.size() : 0;
-  for (auto& r : runs) r.erase("instructions");  // attach afresh
+  std::optional<ReportRuns> read = read_report_runs(report);
+  if (!read) {
+    out.message = fmt::format("{}: the report's runs do not read as runs: instruction counts not attached", source);
+    return out;
+  }
+  ReportRuns& doc = *read;
+  for (auto& r : doc.runs) r.instructions.reset();  // attach afresh
+  size_t nruns = doc.runs.size();
   bool numbered = true;
   for (size_t i = 0; i < file.windows.size(); i++) numbered &= file.windows[i].index == i + 1;
   if (file.windows.size() != nruns) {
@@ -135,10 +139,11 @@ AttachOutcome attach_insn_windows(json& report, const InsnWindowFile& file, cons
     out.attached = true;
     out.message = fmt::format("{} window(s) from {}, one per run, in run order", nruns, source);
   }
-  Instructions summary{source, "TCG plugin insn_window: guest instructions between the run's window marks",
-                       out.attached ? "attached" : "not_attached", out.message, file.windows.size(), nruns, {}};
-  if (out.attached) summary.paths = attach_runs(runs, nruns, file);
-  report["instructions"] = summary;
+  doc.instructions = Instructions{source, "TCG plugin insn_window: guest instructions between the run's window marks",
+                                  out.attached ? "attached" : "not_attached", out.message, file.windows.size(), nruns,
+                                  {}};
+  if (out.attached) doc.instructions->paths = attach_runs(doc.runs, file);
+  write_report_runs(report, doc);
   return out;
 }
 

@@ -15,10 +15,9 @@ using nlohmann::json;
 
 json optional_summary(const Summary& s) { return s.n ? summary_json(s) : json(nullptr); }
 
-json analysis(const ReportData& r) {
-  json paths = json::array();
-  for (const auto& p : r.paths)
-    paths.push_back(json{{"path", p.path},
+// A path's aggregates and verdict.
+json path_json(const PathAggregate& p) {
+  return json{{"path", p.path},
                          {"poll", p.poll},
                          {"rounds", p.rounds},
                          {"iops", summary_json(p.iops)},
@@ -41,10 +40,12 @@ json analysis(const ReportData& r) {
                          {"hw_instructions_per_io", optional_summary(p.hw_insn_per_io)},
                          {"hw_kernel_instructions_per_io", optional_summary(p.hw_kinsn_per_io)},
                          {"bound", bound_name(p.bound)},
-                         {"bound_reason", p.bound_reason}});
-  json runs = json::array();
-  for (const auto& b : r.run_bounds)
-    runs.push_back(json{{"path", b.path},
+                         {"bound_reason", p.bound_reason}};
+}
+
+// A run's figures and verdict.
+json run_bound_json(const RunBound& b) {
+  return json{{"path", b.path},
                         {"round", b.round},
                         {"order_in_round", b.order ? json(b.order) : json(nullptr)},
                         {"in_flight", b.in_flight >= 0 ? json(b.in_flight) : json(nullptr)},
@@ -52,15 +53,31 @@ json analysis(const ReportData& r) {
                         {"busy", b.busy},
                         {"empty_poll_share", b.empty_poll_share >= 0 ? json(b.empty_poll_share) : json(nullptr)},
                         {"bound", bound_name(b.verdict.bound)},
-                        {"bound_reason", b.verdict.reason}});
-  json targets = json::array();
-  for (const auto& t : evaluate_targets(r))
-    targets.push_back(json{{"target", t.name},
-                           {"goal", t.goal},
-                           {"measured", t.measured},
-                           {"status", target_status_name(t.status)},
-                           {"verdict", t.verdict},
-                           {"note", t.note}});
+                        {"bound_reason", b.verdict.reason}};
+}
+
+json target_json(const TargetResult& t) {
+  return json{{"target", t.name},
+              {"goal", t.goal},
+              {"measured", t.measured},
+              {"status", target_status_name(t.status)},
+              {"verdict", t.verdict},
+              {"note", t.note}};
+}
+
+json ceiling_json(const CeilingInfo& c) {
+  return json{{"iops", c.iops},
+              {"runs", c.runs.n ? summary_json(c.runs) : json(nullptr)},
+              {"source", c.source},
+              {"confirmed", c.confirmed},
+              {"evidence", c.evidence}};
+}
+
+json analysis(const ReportData& r) {
+  json paths = json::array(), runs = json::array(), targets = json::array();
+  for (const auto& p : r.paths) paths.push_back(path_json(p));
+  for (const auto& b : r.run_bounds) runs.push_back(run_bound_json(b));
+  for (const auto& t : evaluate_targets(r)) targets.push_back(target_json(t));
   json not_run = json::array();
   for (const auto& [path, round] : r.not_run) not_run.push_back(json{{"path", path}, {"round", round}});
   return json{{"file", r.file},
@@ -68,12 +85,7 @@ json analysis(const ReportData& r) {
               {"partial", r.partial},
               {"partial_note", r.partial ? json(r.partial_line()) : json(nullptr)},
               {"not_run", not_run},
-              {"ceiling",
-               {{"iops", r.ceiling.iops},
-                {"runs", r.ceiling.runs.n ? summary_json(r.ceiling.runs) : json(nullptr)},
-                {"source", r.ceiling.source},
-                {"confirmed", r.ceiling.confirmed},
-                {"evidence", r.ceiling.evidence}}},
+              {"ceiling", ceiling_json(r.ceiling)},
               {"bound_rule", bound_rule()},
               {"instructions", r.insn_status.empty() ? json(nullptr)
                                                      : json{{"status", r.insn_status}, {"message", r.insn_message}}},

@@ -124,6 +124,18 @@ class Reader {
     return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
   }
 
+  // A typed object, or none with the error recorded when a field holds
+  // the wrong thing.
+  template <class T>
+  std::optional<T> typed(const json& j, const std::string& where, const char* what) {
+    try {
+      return j.get<T>();
+    } catch (const json::exception&) {
+      bad(where, what);
+      return std::nullopt;
+    }
+  }
+
   // A field that is there but holds the wrong thing.
   void bad(const std::string& where, const char* what) {
     if (error_.empty())
@@ -226,118 +238,148 @@ void read_probes(const json& p, RunFacts& f) {
 // runs[].instructions as attach-windows writes it. Empty polls are set
 // apart only when the path marked its polls; their CPU time is estimated
 // by their share of the window's instructions.
-void read_instructions(const json& in, double ios, double cpu_s, RunFacts& f) {
-  auto ri = read_typed<RunInstructions>(in);
-  if (!ri || !ri->kernel || !ri->user || ios <= 0) return;
-  auto kernel = static_cast<double>(*ri->kernel), user = static_cast<double>(*ri->user);
+void read_instructions(const RunInstructions& ri, double ios, double cpu_s, RunFacts& f) {
+  if (!ri.kernel || !ri.user || ios <= 0) return;
+  auto kernel = static_cast<double>(*ri.kernel), user = static_cast<double>(*ri.user);
   f.kinsn = kernel / ios;
   f.uinsn = user / ios;
   f.useful_kinsn = f.kinsn;
-  if (ri->empty_polls_separated) {
-    auto ek = static_cast<double>(ri->empty_poll_kernel.value_or(0));
-    auto eu = static_cast<double>(ri->empty_poll_user.value_or(0));
+  if (ri.empty_polls_separated) {
+    auto ek = static_cast<double>(ri.empty_poll_kernel.value_or(0));
+    auto eu = static_cast<double>(ri.empty_poll_user.value_or(0));
     f.empty_kinsn = ek / ios;
     f.useful_kinsn = (kernel - std::min(kernel, ek)) / ios;
-    f.empty_polls = static_cast<double>(ri->empty_polls.value_or(0)) / ios;
+    f.empty_polls = static_cast<double>(ri.empty_polls.value_or(0)) / ios;
     if (kernel + user > 0) f.empty_cpu_ns = cpu_s * 1e9 / ios * (ek + eu) / (kernel + user);
   }
 }
 
 // Version 2's latency histogram: [[lower, upper), count] bins, ascending.
-std::vector<LatencyBin> read_bins(Reader& rd, const json& lat, const std::string& where) {
-  std::vector<LatencyBin> bins;
+void check_bins(Reader& rd, const json& lat, const std::string& where) {
   const json& list = rd.arr(rd.obj(lat, "histogram", where), "bins", where + ".histogram");
   for (size_t i = 0; i < list.size(); i++) {
     const json& b = list[i];
     if (!b.is_array() || b.size() != 3 || !b[0].is_number_unsigned() || !b[1].is_number_unsigned() ||
         !b[2].is_number_unsigned() || b[1].get<uint64_t>() <= b[0].get<uint64_t>()) {
       rd.bad(fmt::format("{}.histogram.bins[{}]", where, i), "[lower_ns, upper_ns, count] with lower < upper");
-      return {};
+      return;
     }
-    bins.push_back(LatencyBin{b[0].get<uint64_t>(), b[1].get<uint64_t>(), b[2].get<uint64_t>()});
   }
-  return bins;
 }
 
-// Version 2's measurements of a run: thread CPU time, interrupt time,
-// kernel entries, hardware counters and its place in the round.
-void read_run_v2(Reader& rd, const json& run, const std::string& where, double ios, RunFacts& f) {
-  const json& lat = rd.obj(run, "latency_ns", where);
-  f.bins = read_bins(rd, lat, where + ".latency_ns");
-  f.has_bins = true;
-  f.stamp_error = Reader::opt_num(lat, "stamp_error_ns", -1);
-  // Absent before the bound's distribution was reported: unknown.
-  f.stamp_error_p50 = Reader::opt_num(lat, "stamp_error_p50_ns", -1);
-  f.stamp_error_p99 = Reader::opt_num(lat, "stamp_error_p99_ns", -1);
-  const json& cpu = rd.obj(run, "cpu", where);
-  rd.num(cpu, "thread_ns", where + ".cpu");
-  double irq = Reader::opt_num(cpu, "irq_ns", -1), softirq = Reader::opt_num(cpu, "softirq_ns", -1);
-  if (irq >= 0 && softirq >= 0 && ios > 0) f.irq_ns_per_io = (irq + softirq) / ios;
-  const json& enters = rd.obj(run, "kernel_entries", where);
-  double calls = rd.num(enters, "io_uring_enter", where + ".kernel_entries");
-  if (ios > 0) f.enters_per_io = calls / ios;
-  f.order = static_cast<unsigned>(rd.num(run, "order_in_round", where));
+// The fields a run must hold in version 2: the histogram, thread CPU
+// time, interrupt time, kernel entries, hardware counters and its place in
+// the round.
+void check_run_v2(Reader& rd, const json& run, const std::string& where) {
+  check_bins(rd, rd.obj(run, "latency_ns", where), where + ".latency_ns");
+  rd.num(rd.obj(run, "cpu", where), "thread_ns", where + ".cpu");
+  rd.num(rd.obj(run, "kernel_entries", where), "io_uring_enter", where + ".kernel_entries");
+  rd.num(run, "order_in_round", where);
   if (!run.contains("hw_counters")) rd.bad(where + ".hw_counters", "an object or null");
-  const json& hw = run.contains("hw_counters") ? run["hw_counters"] : json();
-  if (hw.is_object()) {
+  if (const json& hw = run.contains("hw_counters") ? run["hw_counters"] : json(); hw.is_object()) {
     std::string hw_where = where + ".hw_counters";
-    f.hw_scope = rd.str(hw, "scope", hw_where);
-    f.cycles = rd.num(hw, "cycles_per_io", hw_where);
-    f.hw_insn = rd.num(hw, "instructions_per_io", hw_where);
-    f.hw_kinsn = rd.num(hw, "kernel_instructions_per_io", hw_where);
+    rd.str(hw, "scope", hw_where);
+    for (const char* k : {"cycles_per_io", "instructions_per_io", "kernel_instructions_per_io"}) rd.num(hw, k, hw_where);
   }
 }
 
-RunFacts read_run(Reader& rd, const json& run, const std::string& where) {
-  RunFacts f{};
-  f.iops = rd.num(run, "iops", where);
-  f.bw = rd.num(run, "bw_bytes_per_s", where);
+// The fields a run must hold in its version, checked by name so that a
+// damaged report is rejected naming the first one missing or mistyped.
+void check_run(Reader& rd, const json& run, const std::string& where) {
+  rd.str(run, "path", where);
+  rd.num(run, "iops", where);
+  rd.num(run, "bw_bytes_per_s", where);
   const json& lat = rd.obj(run, "latency_ns", where);
-  const char* keys[] = {"min", "p50", "p90", "p99", "p99_9", "p99_99", "max"};
-  for (int i = 0; i < 7; i++) f.lat[i] = rd.num(lat, keys[i], where + ".latency_ns");
-  f.per_submit = rd.num(rd.obj(run, "submit", where), "ios_per_call", where + ".submit");
+  for (const char* k : {"min", "p50", "p90", "p99", "p99_9", "p99_99", "max"}) rd.num(lat, k, where + ".latency_ns");
+  rd.num(rd.obj(run, "submit", where), "ios_per_call", where + ".submit");
   const json& reap = rd.obj(run, "reap", where);
-  f.per_reap = rd.num(reap, "ios_per_call", where + ".reap");
-  double reap_calls = rd.num(reap, "calls", where + ".reap");
-  f.empty = reap_calls > 0 ? rd.num(reap, "empty_calls", where + ".reap") / reap_calls : 0;
-  // Busy time: the thread CPU clock in version 2 (cpu_ns), getrusage's
-  // usr + sys (tick-sampled) in version 1.
-  double ios = 0, usr = 0, sys = 0, busy = 0, cpu_s = 0;
+  rd.num(reap, "ios_per_call", where + ".reap");
+  if (rd.num(reap, "calls", where + ".reap") > 0) rd.num(reap, "empty_calls", where + ".reap");
   const json& threads = rd.arr(run, "threads", where);
   for (size_t i = 0; i < threads.size(); i++) {
     std::string tw = fmt::format("{}.threads[{}]", where, i);
-    ios += rd.num(threads[i], "ios", tw);
-    double u = rd.num(threads[i], "usr_s", tw), s = rd.num(threads[i], "sys_s", tw);
-    double c = rd.version >= 2 ? rd.num(threads[i], "cpu_ns", tw) / 1e9 : u + s;
-    usr += u;
-    sys += s;
+    for (const char* k : {"ios", "usr_s", "sys_s"}) rd.num(threads[i], k, tw);
+    if (rd.version >= 2) rd.num(threads[i], "cpu_ns", tw);
+    rd.num(threads[i], "elapsed_s", tw);
+  }
+  rd.num(run, "iodepth", where);
+  if (rd.version >= 2) check_run_v2(rd, run, where);
+  rd.arr(run, "iops_series", where);
+  rd.num(run, "error_count", where);
+  rd.flag(run, "interrupted", where);
+}
+
+// A run as its record, once the fields its version requires are there.
+std::optional<RunRecord> read_run(Reader& rd, const json& run, const std::string& where) {
+  check_run(rd, run, where);
+  if (!rd.ok()) return std::nullopt;
+  return rd.typed<RunRecord>(run, where, "a run of its version");
+}
+
+// Version 2's measurements of a run.
+void facts_v2(const RunRecord& run, double ios, RunFacts& f) {
+  const LatencyRecord& lat = run.latency_ns;
+  for (const auto& b : lat.histogram.bins) f.bins.push_back(LatencyBin{b[0], b[1], b[2]});
+  f.has_bins = true;
+  auto known = [](const std::optional<uint64_t>& v) { return v ? static_cast<double>(*v) : -1.0; };
+  f.stamp_error = known(lat.stamp_error_ns);
+  // Absent before the bound's distribution was reported: unknown.
+  f.stamp_error_p50 = known(lat.stamp_error_p50_ns);
+  f.stamp_error_p99 = known(lat.stamp_error_p99_ns);
+  if (run.cpu.irq_ns && run.cpu.softirq_ns && ios > 0)
+    f.irq_ns_per_io = static_cast<double>(*run.cpu.irq_ns + *run.cpu.softirq_ns) / ios;
+  if (ios > 0) f.enters_per_io = static_cast<double>(run.kernel_entries.io_uring_enter) / ios;
+  f.order = run.order_in_round;
+  if (run.hw_counters) {
+    f.hw_scope = run.hw_counters->scope;
+    f.cycles = run.hw_counters->cycles_per_io.value_or(-1);
+    f.hw_insn = run.hw_counters->instructions_per_io.value_or(-1);
+    f.hw_kinsn = run.hw_counters->kernel_instructions_per_io.value_or(-1);
+  }
+}
+
+// What the aggregates need of one run.
+RunFacts facts_of(const RunRecord& run, int version) {
+  RunFacts f{};
+  f.iops = run.iops;
+  f.bw = run.bw_bytes_per_s;
+  const LatencyRecord& lat = run.latency_ns;
+  const uint64_t percentiles[] = {lat.min, lat.p50, lat.p90, lat.p99, lat.p99_9, lat.p99_99, lat.max};
+  for (int i = 0; i < 7; i++) f.lat[i] = static_cast<double>(percentiles[i]);
+  f.per_submit = run.submit.ios_per_call;
+  f.per_reap = run.reap.ios_per_call;
+  f.empty = run.reap.calls > 0 ? static_cast<double>(run.reap.empty_calls) / static_cast<double>(run.reap.calls) : 0;
+  // Busy time: the thread CPU clock in version 2 (cpu_ns), getrusage's
+  // usr + sys (tick-sampled) in version 1.
+  double ios = 0, usr = 0, sys = 0, busy = 0, cpu_s = 0;
+  for (const auto& t : run.threads) {
+    ios += static_cast<double>(t.ios);
+    double c = version >= 2 ? static_cast<double>(t.cpu_ns) / 1e9 : t.usr_s + t.sys_s;
+    usr += t.usr_s;
+    sys += t.sys_s;
     cpu_s += c;
-    double el = rd.num(threads[i], "elapsed_s", tw);
-    busy += el > 0 ? c / el : 0;
+    busy += t.elapsed_s > 0 ? c / t.elapsed_s : 0;
   }
   f.usr = ios > 0 ? usr * 1e9 / ios : 0;
   f.sys = ios > 0 ? sys * 1e9 / ios : 0;
   f.cpu = ios > 0 ? cpu_s * 1e9 / ios : 0;
-  f.busy = threads.empty() ? 0 : busy / static_cast<double>(threads.size());
-  f.depth = rd.num(run, "iodepth", where) * static_cast<double>(threads.size());
-  f.in_flight = f.iops * Reader::opt_num(lat, "mean", -1) / 1e9;
-  f.lat_min = static_cast<uint64_t>(f.lat[0]);
-  f.lat_max = static_cast<uint64_t>(f.lat[6]);
-  if (rd.version >= 2) read_run_v2(rd, run, where, ios, f);
-  for (const auto& v : rd.arr(run, "iops_series", where))
-    if (v.is_number()) f.series.push_back(v.get<double>());
-  f.errors = static_cast<uint64_t>(rd.num(run, "error_count", where));
-  f.interrupted = rd.flag(run, "interrupted", where);
+  f.busy = run.threads.empty() ? 0 : busy / static_cast<double>(run.threads.size());
+  f.depth = static_cast<double>(run.iodepth) * static_cast<double>(run.threads.size());
+  f.in_flight = f.iops * lat.mean / 1e9;
+  f.lat_min = lat.min;
+  f.lat_max = lat.max;
+  if (version >= 2) facts_v2(run, ios, f);
+  f.series = run.iops_series;
+  f.errors = run.error_count;
+  f.interrupted = run.interrupted;
   f.ios_per_cpu_s = cpu_s > 0 ? ios / cpu_s : 0;
-  if (run.contains("probes") && run["probes"].is_object()) read_probes(run["probes"], f);
-  if (run.contains("user_queue")) {
-    if (auto uq = read_typed<UserQueueRecord>(run["user_queue"]); uq && uq->counters) {
-      auto polls = static_cast<double>(uq->counters->polls);
-      if (polls > 0) f.uq_empty_share = static_cast<double>(uq->counters->empty_polls) / polls;
-      if (ios > 0) f.uq_polls_per_io = polls / ios;
-    }
+  if (run.probes) read_probes(*run.probes, f);
+  if (run.user_queue && run.user_queue->counters) {
+    auto polls = static_cast<double>(run.user_queue->counters->polls);
+    if (polls > 0) f.uq_empty_share = static_cast<double>(run.user_queue->counters->empty_polls) / polls;
+    if (ios > 0) f.uq_polls_per_io = polls / ios;
   }
-  if (run.contains("instructions") && run["instructions"].is_object()) read_instructions(run["instructions"], ios, cpu_s, f);
+  if (run.instructions) read_instructions(*run.instructions, ios, cpu_s, f);
   return f;
 }
 
@@ -568,9 +610,14 @@ double run_empty_share(const RunFacts& f) {
 // traits: the trait itself when the run records it (user_space_wait), else
 // a polled run on a user queue, whose CQ is mapped into the process and
 // can be watched from user space.
-bool waits_in_user_space(const json& run, const std::string& engine, bool poll) {
-  if (run.contains("user_space_wait") && run["user_space_wait"].is_boolean()) return run["user_space_wait"].get<bool>();
-  return poll && engine == "uq";
+// Whether a run's path runs on a user queue: the trait when the run records
+// it (on_user_queue); reports written before it was recorded name such
+// paths only by their engine family, uq.
+bool on_user_queue(const RunRecord& run) { return run.on_user_queue.value_or(run.engine == "uq"); }
+
+bool waits_in_user_space(const RunRecord& run) {
+  if (run.user_space_wait) return *run.user_space_wait;
+  return run.poll && on_user_queue(run);
 }
 
 BoundInput bound_input(bool poll, double busy, double iops, double empty_share, const CeilingInfo& c, bool spins,
@@ -700,26 +747,31 @@ void read_context(Reader& rd, const json& doc, ReportData& d) {
 
 void read_device(Reader& rd, const json& doc, ReportData& d) {
   const json& dev = rd.obj(doc, "device", "");
-  d.device_path = rd.str(dev, "path", "device");
-  d.device_kind = rd.str(dev, "kind", "device");
-  d.emulated = dev.contains("emulated_controller") && dev["emulated_controller"] == true;
-  d.device_note = Reader::opt_str(dev, "note");
-  d.lba_size = static_cast<int>(rd.num(dev, "lba_size", "device"));
-  d.io_poll = rd.flag(dev, "io_poll", "device");
-  if (dev.contains("controller") && dev["controller"].is_object()) {
-    const json& c = dev["controller"];
-    d.device_model = Reader::opt_str(c, "model");
-    d.device_firmware = Reader::opt_str(c, "firmware");
-    d.device_transport = Reader::opt_str(c, "transport");
+  rd.str(dev, "path", "device");
+  rd.str(dev, "kind", "device");
+  rd.num(dev, "lba_size", "device");
+  rd.flag(dev, "io_poll", "device");
+  rd.obj(dev, "queues", "device");
+  if (!rd.ok()) return;
+  auto rec = rd.typed<DeviceRecord>(dev, "device", "a device object");
+  if (!rec) return;
+  d.device_path = rec->path;
+  d.device_kind = rec->kind;
+  d.emulated = rec->emulated_controller;
+  d.device_note = rec->note.value_or("");
+  d.lba_size = static_cast<int>(rec->lba_size);
+  d.io_poll = rec->io_poll;
+  if (rec->controller) {
+    d.device_model = rec->controller->model;
+    d.device_firmware = rec->controller->firmware;
+    d.device_transport = rec->controller->transport;
   }
-  if (dev.contains("namespace") && dev["namespace"].is_object())
-    d.nr_requests = static_cast<int>(Reader::opt_num(dev["namespace"], "nr_requests", -1));
-  const json& q = rd.obj(dev, "queues", "device");
-  d.hw_queues = static_cast<int>(Reader::opt_num(q, "hw_queues", -1));
-  d.controller_queues = static_cast<int>(Reader::opt_num(q, "controller_queue_count", -1));
-  d.poll_queues = Reader::opt_str(q, "poll_queues", "unknown");
-  d.write_queues = Reader::opt_str(q, "write_queues", "unknown");
-  d.io_queue_depth = Reader::opt_str(q, "io_queue_depth", "unknown");
+  if (rec->namespace_) d.nr_requests = rec->namespace_->nr_requests;
+  d.hw_queues = rec->queues.hw_queues;
+  d.controller_queues = rec->queues.controller_queue_count;
+  d.poll_queues = rec->queues.poll_queues.value_or("unknown");
+  d.write_queues = rec->queues.write_queues.value_or("unknown");
+  d.io_queue_depth = rec->queues.io_queue_depth.value_or("unknown");
 }
 
 // The workload, the comparison's settings and the exit status.
@@ -770,6 +822,7 @@ struct Runs {
   std::map<std::string, std::vector<RunFacts>> by_path;
   std::map<std::string, bool> poll;
   std::map<std::string, std::string> engine;
+  std::map<std::string, bool> user_queue;  // runs on a user queue
   std::map<std::string, bool> spins;  // may wait by spinning in user space
   std::vector<std::pair<std::string, unsigned>> interrupted;  // left out: path, round
 };
@@ -778,14 +831,18 @@ Runs read_runs(Reader& rd, const json& runs) {
   Runs out;
   for (size_t i = 0; i < runs.size(); i++) {
     std::string where = fmt::format("runs[{}]", i);
-    std::string path = rd.str(runs[i], "path", where);
-    out.poll[path] = rd.flag(runs[i], "poll", where);
-    // Early version 1 runs do not name their engine family: unknown, not
-    // blank.
-    out.engine[path] = Reader::opt_str(runs[i], "engine", "unknown");
-    out.spins[path] = waits_in_user_space(runs[i], out.engine[path], out.poll[path]);
-    auto round = static_cast<unsigned>(Reader::opt_num(runs[i], "round", 1));
-    RunFacts f = read_run(rd, runs[i], where);
+    rd.flag(runs[i], "poll", where);
+    auto run = read_run(rd, runs[i], where);
+    if (!run) continue;
+    const std::string& path = run->path;
+    out.poll[path] = run->poll;
+    // Early version 1 runs do not name their engine family: the record's
+    // default, unknown, not blank.
+    out.engine[path] = run->engine;
+    out.user_queue[path] = on_user_queue(*run);
+    out.spins[path] = waits_in_user_space(*run);
+    unsigned round = run->round;
+    RunFacts f = facts_of(*run, rd.version);
     // A run cut short measured part of a round: its figures are not the
     // round's, so it counts nowhere and is listed apart.
     if (f.interrupted) {
@@ -810,10 +867,10 @@ std::vector<CeilingInfo::Candidate> read_ceiling_runs(Reader& rd, const json& do
   const json& cruns = rd.arr(c, "runs", "ceiling");
   for (size_t i = 0; i < cruns.size(); i++) {
     std::string where = fmt::format("ceiling.runs[{}]", i);
-    std::string path = rd.str(cruns[i], "path", where);
-    RunFacts f = read_run(rd, cruns[i], where);
-    candidates.push_back(CeilingInfo::Candidate{path, static_cast<unsigned>(Reader::opt_num(cruns[i], "round", 1)),
-                                                f.iops, f.busy, run_empty_share(f), true});
+    auto run = read_run(rd, cruns[i], where);
+    if (!run) continue;
+    RunFacts f = facts_of(*run, rd.version);
+    candidates.push_back(CeilingInfo::Candidate{run->path, run->round, f.iops, f.busy, run_empty_share(f), true});
   }
   return candidates;
 }
@@ -828,6 +885,7 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
   for (const auto& p : runs.order) {
     d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
     d.paths.back().engine = runs.engine[p];
+    d.paths.back().user_queue = runs.user_queue[p];
   }
   d.interrupted_runs = runs.interrupted;
   for (auto& p : d.paths)

@@ -31,6 +31,7 @@ struct PathAggregate {
   // The path's traits as its runs recorded them: its engine family (psync,
   // block, ng, uq: uq is a user queue path) and whether it polls.
   std::string engine;
+  bool user_queue = false;  // runs on a user queue (kernel-patch/)
   bool poll = false;
   unsigned rounds = 0;
   Summary iops, bw_bytes_s;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -107,6 +108,220 @@ struct Instructions {
   std::vector<PathInstructions> paths;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Instructions, source, counter, status, message, windows, runs, paths)
+
+// The device object: what --device turned out to be. controller and
+// namespace are null unless it is an NVMe namespace.
+struct ControllerRecord {
+  std::string name, model, firmware, serial, transport, address;
+  int queue_count = -1, sqsize = -1;
+  bool emulated_qemu = false;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ControllerRecord, name, model, firmware, serial, transport, address,
+                                                queue_count, sqsize, emulated_qemu)
+
+struct NamespaceRecord {
+  std::string name, controller;
+  uint32_t nsid = 0, lba_size = 0;
+  int metadata_bytes = -1;
+  uint64_t size_bytes = 0;
+  bool io_poll = false;
+  int hw_queues = -1, nr_requests = -1;
+  std::optional<std::string> ng_device;  // /dev/ngXnY, null without one
+  bool ng_dev_node = false;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NamespaceRecord, name, controller, nsid, lba_size, metadata_bytes,
+                                                size_bytes, io_poll, hw_queues, nr_requests, ng_device, ng_dev_node)
+
+// device.queues: the nvme module's queue parameters (null when absent)
+// and the queues the namespace and controller have (-1 unknown).
+struct DeviceQueuesRecord {
+  std::optional<std::string> poll_queues, write_queues, io_queue_depth;
+  int hw_queues = -1, controller_queue_count = -1;
+  bool io_poll = false;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceQueuesRecord, poll_queues, write_queues, io_queue_depth,
+                                                hw_queues, controller_queue_count, io_poll)
+
+struct LbaFormatRecord {
+  uint32_t data_size = 0;
+  int metadata_bytes = -1;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LbaFormatRecord, data_size, metadata_bytes)
+
+struct DeviceRecord {
+  std::string path, kind;  // kind: nvme_namespace, block_device, regular_file
+  bool is_nvme = false, emulated_controller = false;
+  uint32_t lba_size = 0;
+  uint64_t size_bytes = 0;
+  bool io_poll = false;
+  std::optional<ControllerRecord> controller;
+  std::optional<NamespaceRecord> namespace_;  // "namespace"
+  std::optional<std::string> note;  // why figures may not describe NVMe hardware
+  DeviceQueuesRecord queues;
+  LbaFormatRecord lba_format;
+};
+void to_json(nlohmann::json& j, const DeviceRecord& d);
+void from_json(const nlohmann::json& j, DeviceRecord& d);
+
+// runs[].latency_ns: submission-to-completion latency, ns. Version 2 adds
+// the histogram's bins and the stamps' error bound (its max, and the
+// median and p99 of the per-I/O bounds, added later: null or absent when
+// unknown).
+struct LatencyHistogramRecord {
+  std::vector<std::array<uint64_t, 3>> bins;  // [lower_ns, upper_ns_exclusive, count], non-empty, ascending
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LatencyHistogramRecord, bins)
+
+struct LatencyRecord {
+  uint64_t count = 0, min = 0;
+  double mean = 0;
+  uint64_t p50 = 0, p90 = 0, p99 = 0, p99_9 = 0, p99_99 = 0, max = 0;
+  double max_relative_error = 0;
+  LatencyHistogramRecord histogram;
+  std::optional<uint64_t> stamp_error_ns, stamp_error_p50_ns, stamp_error_p99_ns;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LatencyRecord, count, min, mean, p50, p90, p99, p99_9, p99_99, max,
+                                                max_relative_error, histogram, stamp_error_ns, stamp_error_p50_ns,
+                                                stamp_error_p99_ns)
+
+// runs[].threads[]: one per thread. cpu_ns (version 2) is the thread CPU
+// clock; version 1 has only getrusage's usr_s and sys_s.
+struct ThreadRecord {
+  unsigned thread = 0;
+  int cpu = -1;
+  uint64_t ios = 0, reads = 0, writes = 0;
+  double elapsed_s = 0, usr_s = 0, sys_s = 0, usr_ns_per_io = 0, sys_ns_per_io = 0;
+  uint64_t cpu_ns = 0;
+  uint64_t vol_ctx_switches = 0, invol_ctx_switches = 0;
+  uint64_t submit_calls = 0, reap_calls = 0, empty_reaps = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ThreadRecord, thread, cpu, ios, reads, writes, elapsed_s, usr_s, sys_s,
+                                                usr_ns_per_io, sys_ns_per_io, cpu_ns, vol_ctx_switches,
+                                                invol_ctx_switches, submit_calls, reap_calls, empty_reaps)
+
+struct SubmitRecord {
+  uint64_t calls = 0, ios = 0;
+  double ios_per_call = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubmitRecord, calls, ios, ios_per_call)
+
+struct ReapRecord {
+  uint64_t calls = 0, ios = 0;
+  double ios_per_call = 0;
+  uint64_t empty_calls = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReapRecord, calls, ios, ios_per_call, empty_calls)
+
+// runs[].errors[]: failed I/Os by cause.
+struct ErrorRecord {
+  std::string kind;  // errno, nvme, short
+  int code = 0;
+  std::string name;
+  uint64_t count = 0, first_lba = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ErrorRecord, kind, code, name, count, first_lba)
+
+struct MismatchRecord {
+  uint64_t lba = 0;
+  std::string fault;
+  uint64_t found_lba = 0, found_seed = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MismatchRecord, lba, fault, found_lba, found_seed)
+
+struct VerifyRecord {
+  bool enabled = false;
+  uint64_t blocks_checked = 0, bad_sectors = 0;
+  std::vector<MismatchRecord> mismatches;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyRecord, enabled, blocks_checked, bad_sectors, mismatches)
+
+// runs[].cpu (version 2): the threads' CPU clock, the pinned CPUs'
+// interrupt time (null when not read) and whether busy counts it.
+struct CpuRecord {
+  uint64_t thread_ns = 0;
+  std::optional<uint64_t> irq_ns, softirq_ns;
+  bool irq_in_busy = false;  // absent from earlier version 2 reports
+  std::optional<double> busy_ns_per_io;  // null without I/O
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CpuRecord, thread_ns, irq_ns, softirq_ns, irq_in_busy, busy_ns_per_io)
+
+// runs[].kernel_entries (version 2): io_uring_enter calls; per_io null
+// for a path without io_uring or without I/O.
+struct KernelEntriesRecord {
+  uint64_t io_uring_enter = 0;
+  std::optional<double> per_io;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KernelEntriesRecord, io_uring_enter, per_io)
+
+// runs[].hw_counters (version 2, null when not counted).
+struct HwCountersRecord {
+  std::string scope;  // thread or cpu
+  uint64_t cycles_user = 0, cycles_kernel = 0, instructions_user = 0, instructions_kernel = 0;
+  std::optional<double> cycles_per_io, instructions_per_io, kernel_instructions_per_io;  // null without I/O
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HwCountersRecord, scope, cycles_user, cycles_kernel, instructions_user,
+                                                instructions_kernel, cycles_per_io, instructions_per_io,
+                                                kernel_instructions_per_io)
+
+// One entry of runs[] (and of ceiling.runs[]): one path over one round.
+// Fields older reports lack read as their defaults; probes, user_queue and
+// instructions are absent (not null) when the run has none, and a
+// malformed user_queue or instructions reads as absent.
+struct RunRecord {
+  std::string path;
+  // The path's traits. user_space_wait and on_user_queue are absent from
+  // older reports (readers fall back on engine and poll).
+  std::string engine = "unknown";  // psync, block, ng, uq; early version 1 runs lack it
+  bool poll = false;
+  std::optional<bool> user_space_wait;
+  std::optional<bool> on_user_queue;  // runs on a user queue; absent from earlier version 2 reports
+  std::string node;
+  unsigned round = 1, order_in_round = 0;  // order_in_round: version 2, from 1
+  unsigned iodepth = 0, submit_batch = 0, complete_batch = 0;
+  double elapsed_s = 0;
+  uint64_t ios = 0, bytes = 0;
+  double iops = 0, bw_bytes_per_s = 0;
+  LatencyRecord latency_ns;
+  std::vector<double> iops_series;
+  SubmitRecord submit;
+  ReapRecord reap;
+  std::vector<ThreadRecord> threads;
+  std::vector<ErrorRecord> errors;
+  uint64_t error_count = 0;
+  VerifyRecord verify;
+  bool interrupted = false;
+  CpuRecord cpu;                        // version 2
+  KernelEntriesRecord kernel_entries;   // version 2
+  std::optional<HwCountersRecord> hw_counters;  // version 2
+  std::optional<nlohmann::json> probes;  // --probes: this run's window (probes/ writes it)
+  std::optional<UserQueueRecord> user_queue;
+  std::optional<RunInstructions> instructions;
+};
+void to_json(nlohmann::json& j, const RunRecord& r);
+void from_json(const nlohmann::json& j, RunRecord& r);
+// A run in the layout of schema_version: version 1 has none of version
+// 2's fields (to_json writes version 2).
+nlohmann::json run_json(const RunRecord& r, int schema_version);
+
+// The top-level "ceiling" (compare --ceiling): its paths, their workload
+// and runs.
+struct CeilingRecord {
+  std::vector<std::string> paths;
+  unsigned iodepth = 0, submit_batch = 0, complete_batch = 0;
+  std::vector<RunRecord> runs;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CeilingRecord, paths, iodepth, submit_batch, complete_batch, runs)
+
+// What attach-windows rewrites of a document: its runs and the top-level
+// instructions, kept in the layout of the document's version.
+struct ReportRuns {
+  int schema_version = report_schema_version;
+  std::vector<RunRecord> runs;
+  std::optional<Instructions> instructions;
+};
+// Nothing when a run does not read as a run record.
+std::optional<ReportRuns> read_report_runs(const nlohmann::json& report);
+void write_report_runs(nlohmann::json& report, const ReportRuns& runs);
 
 // Reads a typed object leniently, as the loader reads the optional parts
 // of a report: a value of the wrong shape reads as absent. nlohmann says

@@ -132,7 +132,7 @@ TargetResult block_layer(const ReportData& r) {
   std::string goal_text = "0";
   std::vector<const PathAggregate*> uq;
   for (const auto& p : r.paths)
-    if (p.engine == "uq") uq.push_back(&p);
+    if (p.user_queue) uq.push_back(&p);
   if (uq.empty()) return not_measured(name, goal_text, "no user-queue path in this report");
   std::string measured, offenders, uncounted;
   bool any = false;
@@ -183,7 +183,7 @@ const std::vector<std::string>& block_layer_functions() {
 
 bool has_target_paths(const ReportData& r) {
   for (const auto& p : r.paths)
-    if (p.engine == "uq") return true;
+    if (p.user_queue) return true;
   return false;
 }
 

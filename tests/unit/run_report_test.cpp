@@ -265,6 +265,9 @@ TEST(Report, RunsRecordWhetherTheirPathWaitsInUserSpace) {
   EXPECT_EQ(j["runs"][0]["user_space_wait"], false);
   EXPECT_EQ(j["runs"][1]["user_space_wait"], true);
   EXPECT_EQ(j["runs"][1]["engine"], "uq");
+  EXPECT_EQ(j["runs"][0]["on_user_queue"], true);
+  in.runs[0].path = find_path("ng-poll");
+  EXPECT_EQ(build_report(in)["runs"][0]["on_user_queue"], false);
 }
 
 TEST(Report, PinnedRunsCarryTheirCpusInterruptTime) {

@@ -176,6 +176,42 @@ TEST(Targets, BlockLayerCallsOnUserQueuesFromTheProbes) {
   EXPECT_NE(dirty.verdict.find("uq-irq blk_mq_start_request 1.000/IO"), std::string::npos) << dirty.verdict;
 }
 
+// Which paths run on a user queue is their runs' trait (on_user_queue), not
+// the name of their engine family; only reports without the trait fall
+// back on engine uq.
+TEST(Targets, UserQueuePathsAreTheOnesWhoseRunsSaySo) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  for (auto& r : doc["runs"]) {
+    bool uq = r["engine"] == "uq";
+    r["on_user_queue"] = uq;
+    if (uq) r["engine"] = "uq-next";  // a family the reports do not know
+  }
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(has_target_paths(*d));
+  ASSERT_TRUE(d->find("uq-irq") && d->find("ng-irq"));
+  EXPECT_TRUE(d->find("uq-irq")->user_queue);
+  EXPECT_FALSE(d->find("ng-irq")->user_queue);
+  EXPECT_NE(evaluate_targets(*d)[5].verdict, "no user-queue path in this report");
+  // Engine uq, but the runs say they are not on a user queue.
+  for (auto& r : doc["runs"]) {
+    if (r["engine"] == "uq-next") r["engine"] = "uq";
+    r["on_user_queue"] = false;
+  }
+  d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_FALSE(has_target_paths(*d));
+  TargetResult block = evaluate_targets(*d)[5];
+  EXPECT_EQ(block.status, TargetStatus::not_measured);
+  EXPECT_NE(block.verdict.find("no user-queue path"), std::string::npos) << block.verdict;
+  // Without the trait (earlier reports): engine uq.
+  for (auto& r : doc["runs"]) r.erase("on_user_queue");
+  d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(has_target_paths(*d));
+  EXPECT_TRUE(d->find("uq-irq")->user_queue);
+}
+
 // --probe-cost: every path runs with probes on and off. The probe figures
 // come from the probed runs, the instruction counts from the others (the
 // probes' own kernel work would inflate them).
