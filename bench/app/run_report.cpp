@@ -190,8 +190,9 @@ CpuRecord cpu_record(const PathResult& r, IrqTimeAccounting irq_time) {
     c.irq_ns = r.cpu_irq->irq_ns;
     c.softirq_ns = r.cpu_irq->softirq_ns;
   }
-  c.irq_in_busy = r.cpu_irq && irq_time == IrqTimeAccounting::on;
-  uint64_t busy = c.thread_ns + (c.irq_in_busy ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
+  bool irq_in_busy = r.cpu_irq && irq_time == IrqTimeAccounting::on;
+  c.irq_in_busy = irq_in_busy;
+  uint64_t busy = c.thread_ns + (irq_in_busy ? r.cpu_irq->irq_ns + r.cpu_irq->softirq_ns : 0);
   c.busy_ns_per_io = per_io_or_null(static_cast<double>(busy), r.ios);
   return c;
 }

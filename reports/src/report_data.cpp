@@ -326,7 +326,11 @@ void facts_v2(const RunRecord& run, double ios, RunFacts& f) {
   // Absent before the bound's distribution was reported: unknown.
   f.stamp_error_p50 = known(lat.stamp_error_p50_ns);
   f.stamp_error_p99 = known(lat.stamp_error_p99_ns);
-  if (run.cpu.irq_ns && run.cpu.softirq_ns && ios > 0)
+  // /proc/stat's irq time means something only where the kernel accounts
+  // it apart (irq_in_busy); elsewhere it is tick-sampled, near zero or
+  // noise, and shown as not measured. Reports before the field: as read.
+  bool irq_apart = run.cpu.irq_in_busy.value_or(true);
+  if (run.cpu.irq_ns && run.cpu.softirq_ns && ios > 0 && irq_apart)
     f.irq_ns_per_io = static_cast<double>(*run.cpu.irq_ns + *run.cpu.softirq_ns) / ios;
   if (ios > 0) f.enters_per_io = static_cast<double>(run.kernel_entries.io_uring_enter) / ios;
   f.order = run.order_in_round;
@@ -363,6 +367,10 @@ RunFacts facts_of(const RunRecord& run, int version) {
   f.usr = ios > 0 ? usr * 1e9 / ios : 0;
   f.sys = ios > 0 ? sys * 1e9 / ios : 0;
   f.cpu = ios > 0 ? cpu_s * 1e9 / ios : 0;
+  // Where the kernel keeps interrupt time apart, CPU per I/O includes the
+  // pinned CPUs' interrupt work: a path that moves completion work into
+  // interrupts does not look cheaper for it.
+  if (version >= 2 && run.cpu.irq_in_busy.value_or(false) && run.cpu.busy_ns_per_io) f.cpu = *run.cpu.busy_ns_per_io;
   f.busy = run.threads.empty() ? 0 : busy / static_cast<double>(run.threads.size());
   f.depth = static_cast<double>(run.iodepth) * static_cast<double>(run.threads.size());
   f.in_flight = f.iops * lat.mean / 1e9;

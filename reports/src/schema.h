@@ -240,7 +240,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyRecord, enabled, blocks_ch
 struct CpuRecord {
   uint64_t thread_ns = 0;
   std::optional<uint64_t> irq_ns, softirq_ns;
-  bool irq_in_busy = false;  // absent from earlier version 2 reports
+  // Whether the kernel kept irq time apart, so that it is measured and in
+  // busy; unset in earlier version 2 reports, which added it always.
+  std::optional<bool> irq_in_busy;
   std::optional<double> busy_ns_per_io;  // null without I/O
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CpuRecord, thread_ns, irq_ns, softirq_ns, irq_in_busy, busy_ns_per_io)
