@@ -25,9 +25,15 @@ trap 'rm -rf "$tmp"' EXIT
 # with status 0: a kernel report (126), a timeout (124) or a guest that
 # did not finish fails the combination. With 2/1, a second controller
 # grants fewer queues than blk-mq and the user queues need together.
+# With two controllers their names follow the order their probes end in,
+# not the command line's: each is found by its serial (qbfull, qbfew), and
+# the full one's nodes are printed as nvme0's.
 # shellcheck disable=SC2016 # expanded in the guest
-attrs='for d in /dev/nvme0uq*; do [ -c $d ] || continue; s=/sys/class/nvme-generic/$(basename $d)
-echo $(basename $d) $(cat $s/type) $(cat $s/qid) $(cat $s/depth); done'
+by_serial='ctrl() { for x in /sys/class/nvme/nvme*; do [ "$(tr -d " " <$x/serial)" = $1 ] && basename $x; done; }
+c=$(ctrl qbfull); c=${c:-nvme0}; f=$(ctrl qbfew)'
+# shellcheck disable=SC2016 # expanded in the guest
+attrs='for d in /dev/${c}uq*; do [ -c $d ] || continue; s=/sys/class/nvme-generic/$(basename $d)
+echo $(basename $d | sed "s/^$c/nvme0/") $(cat $s/type) $(cat $s/qid) $(cat $s/depth); done'
 for combo in "1 0" "0 2" "2 1"; do
 	# shellcheck disable=SC2086 # two numbers
 	set -- $combo
@@ -36,18 +42,18 @@ for combo in "1 0" "0 2" "2 1"; do
 	rm -f "$tmp/combo" "$tmp/short"
 	extra=() short=''
 	if [ "$combo" = "2 1" ]; then
-		# nvme1 grants 4 I/O queues where blk-mq (2 CPUs) and the user
+		# qbfew grants 4 I/O queues where blk-mq (2 CPUs) and the user
 		# queues need 5: it creates no user queue (the nodes stay, with
 		# qid 0) and blk-mq gets both of its queues: queues created,
 		# blk-mq's hardware contexts, the log (counted with awk, which
 		# exits 0 for a count of 0 too)
-		extra=(--nvme null --nvme "null,qpairs=4")
-		short="; { cat /sys/class/nvme-generic/nvme1uq*/qid | awk '\$1 != 0 { n++ } END { print n + 0 }';
-			ls /sys/block/nvme1n1/mq/ | awk 'END { print NR }';
-			dmesg | awk '/nvme1: 4 I\/O queues granted, 5 needed for blk-mq and user queues: no user queues/ { n++ } END { print n + 0 }'; } >$tmp/short"
+		extra=(--nvme "null,serial=qbfull" --nvme "null,qpairs=4,serial=qbfew")
+		short="; { cat /sys/class/nvme-generic/\${f}uq*/qid | awk '\$1 != 0 { n++ } END { print n + 0 }';
+			ls /sys/block/\${f}n1/mq/ | awk 'END { print NR }';
+			dmesg | awk -v c=\"\$f\" 'index(\$0, c \": 4 I/O queues granted, 5 needed for blk-mq and user queues: no user queues\") { n++ } END { print n + 0 }'; } >$tmp/short"
 	fi
 	lab_vm --cpus 2 --results "$tmp" "${extra[@]}" --append "nvme.user_irq_queues=$1 nvme.user_poll_queues=$2" -- \
-		sh -c "{ $attrs; } >$tmp/combo $short"
+		sh -c "$by_serial; { $attrs; } >$tmp/combo $short"
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		pass "$1/$2: the guest booted and finished cleanly"
