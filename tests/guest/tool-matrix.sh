@@ -35,7 +35,15 @@ for serial in qbmain qb4k qbmdts qbbad; do
 	ctrl $serial >/dev/null || { echo "SKIP: no controller with serial $serial: $(ls /sys/class/nvme)"; exit 77; }
 done
 main=$(ctrl qbmain) k4=$(ctrl qb4k) mdts=$(ctrl qbmdts) badc=$(ctrl qbbad)
-dev=/dev/${main}n1 dev2=/dev/${main}n2 dev4k=/dev/${k4}n1 devm=/dev/${mdts}n1 devbad=/dev/${badc}n1
+ns() { # CTRL NSID: the block device of that namespace (its name's number
+	# is an instance counter, not the NSID)
+	local b
+	for b in /sys/block/"$1"n*; do
+		[ "$(cat "$b/nsid" 2>/dev/null)" = "$2" ] && { echo "/dev/$(basename "$b")"; return 0; }
+	done
+	echo "/dev/${1}-nsid-$2-not-found"
+}
+dev=$(ns "$main" 1) dev2=$(ns "$main" 2) dev4k=$(ns "$k4" 1) devm=$(ns "$mdts" 1) devbad=$(ns "$badc" 1)
 for d in $dev $dev2 $dev4k $devm $devbad; do [ -b "$d" ] || { echo "SKIP: no $d"; exit 77; }; done
 echo "devices: main $dev, namespace 2 $dev2, 4K $dev4k, mdts $devm, bad $devbad"
 
@@ -136,7 +144,7 @@ expect 2 "--bs 512 on the 4K namespace is refused" "$out/ns4k-512.err" \
 line "$out/ns4k-512.err" "nvme-qbench: --bs 512: not a multiple of $dev4k's LBA size 4096; use 4096 or a multiple" \
 	"--bs 512 on the 4K namespace: the message names the LBA size"
 
-echo "== the transfer limit (mdts=2: $(cat /sys/block/${mdts}n1/queue/max_hw_sectors_kb) KiB)"
+echo "== the transfer limit (mdts=2: $(cat "/sys/block/$(basename "$devm")/queue/max_hw_sectors_kb") KiB)"
 expect 0 "block-irq splits 64k I/Os" "$out/mdts-block.err" \
 	timeout 120 $qb run --device $devm --path block-irq "${w[@]}" --bs 64k --rw randread --ios 128 \
 	--json "$out/mdts-block.json"
