@@ -9,6 +9,9 @@
 # Reports go to results/<date>/: compare.json, insn-windows.txt, report.txt
 # (printed), report.md, report.html, analysis.json (verdicts and targets as
 # data).
+#
+# With --device, the same suite runs on this machine's running kernel and a
+# real NVMe namespace instead: no lab, no kernel build, no TCG plugin.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +22,17 @@ usage() {
 Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                        [--ceiling LIST] [--probes] [--no-insn] [--build DIR]
                        [--timeout S]
+       scripts/bench.sh --device /dev/nvmeXnY [--cpus LIST] [--no-build]
+                       [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
+                       [--ceiling LIST] [--probes] [--build DIR]
+
+  --device DEV  run on this machine's kernel and this NVMe namespace, not in
+                the lab. The paths the kernel and device cannot run are
+                left out, each with what would enable it (paths.txt in the
+                results); the suite only reads (randread), never writes.
+  --cpus LIST   --device: CPUs the I/O thread may run on (default: the first
+                CPU of the device's NUMA node)
+  --no-build    use the nvme-qbench already in --build as it is
 
   --runtime S   measured seconds per path and round (default: 5)
   --rounds N    interleaved rounds (default: 3)
@@ -46,6 +60,8 @@ runtime=5 rounds=3 paths=block-irq,ng-irq,uq-irq,block-poll,ng-poll,uq-poll,uq-p
 probes=()
 ceiling=ng-irq,ng-poll ceiling_depth=256 ceiling_batch=64
 insn=1
+device='' cpus='' no_build=0
+paths_given=0
 build=$top/build
 timeout_s=3600
 out=$top/results/$(date +%Y%m%d-%H%M%S)
@@ -53,7 +69,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--runtime) runtime=${2:?--runtime needs seconds}; shift 2 ;;
 	--rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
-	--paths) paths=${2:?--paths needs a list}; shift 2 ;;
+	--paths) paths=${2:?--paths needs a list}; paths_given=1; shift 2 ;;
+	--device) device=${2:?--device needs a namespace, /dev/nvmeXnY}; shift 2 ;;
+	--cpus) cpus=${2:?--cpus needs a CPU list}; shift 2 ;;
+	--no-build) no_build=1; shift ;;
 	--out) out=${2:?--out needs a folder}; shift 2 ;;
 	--probes) probes=(--probes --probe-cost); shift ;;
 	--ceiling) ceiling=${2:?--ceiling needs a list or none}; shift 2 ;;
@@ -65,23 +84,84 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-echo "== building nvme-qbench" >&2
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(--target nvme-qbench)
-[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
-cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
+if [ -n "$device" ]; then
+	# Neither the lab's plugin nor its kernel exists on a real machine.
+	insn=0
+	[ -b "$device" ] || { echo "bench: --device $device is not a block device; give an NVMe namespace, /dev/nvmeXnY" >&2; exit 2; }
+	[[ $(basename "$device") =~ ^nvme[0-9]+n[0-9]+$ ]] ||
+		{ echo "bench: --device $device is not an NVMe namespace; give /dev/nvmeXnY (a partition or another disk has no passthrough paths)" >&2; exit 2; }
+else
+	[ -z "$cpus" ] || { echo "bench: --cpus is for --device; the lab pins to its one vCPU" >&2; exit 2; }
+fi
 qb=$build/bench/nvme-qbench
-echo "== lab kernel" >&2
-kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
+if [ "$no_build" -eq 1 ]; then
+	[ -x "$qb" ] || { echo "bench: --no-build: $qb is not built" >&2; exit 2; }
+else
+	echo "== building nvme-qbench" >&2
+	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	targets=(--target nvme-qbench)
+	[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
+	cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
+fi
+if [ -z "$device" ]; then
+	echo "== lab kernel" >&2
+	kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
+fi
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# On a real machine: which paths this kernel and device can run, from the
+# tool's own resolution of each path (the words a run would print), and for
+# the others what would enable them.
+if [ -n "$device" ]; then
+	"$qb" list --json "$out/list.json" >/dev/null
+	supported=$(python3 - "$out/list.json" "$(basename "$device")" "$paths" "$out/paths.txt" <<'PY'
+import json, sys
+inv, name, wanted, table = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4]
+ns = [n for n in json.load(open(inv))["namespaces"] if n["name"] == name]
+if not ns:
+    sys.exit(f"bench: {name} is not among the NVMe namespaces in sysfs (nvme-qbench list)")
+paths = ns[0]["paths"]
+unknown = [p for p in wanted if p not in paths]
+if unknown:
+    sys.exit(f"bench: unknown path(s) {', '.join(unknown)}; known: {', '.join(paths)}")
+lines, runs = [], []
+for p in wanted:
+    if paths[p]["available"]:
+        runs.append(p)
+        lines.append(f"{p + ':':<15} runs ({paths[p]['node']})")
+    else:
+        lines.append(f"{p + ':':<15} not here: {paths[p]['reason']}")
+with open(table, "w") as f:
+    f.write("\n".join(lines) + "\n")
+print(",".join(runs))
+PY
+	) || exit 2
+	echo "== paths on $device (this kernel: $(uname -r))" >&2
+	sed 's/^/  /' "$out/paths.txt" >&2
+	if [ -z "$supported" ]; then
+		echo "bench: none of the paths can run on $device (see above)" >&2
+		exit 2
+	fi
+	if [ "$paths_given" -eq 1 ] && [ "$supported" != "$paths" ]; then
+		echo "bench: --paths asked for paths this machine cannot run (see above); ask only for those it can" >&2
+		exit 2
+	fi
+	paths=$supported
+	if [ -z "$cpus" ]; then
+		node=$(cat "/sys/block/$(basename "$device")/device/device/numa_node" 2>/dev/null || echo -1)
+		[ "$node" -ge 0 ] 2>/dev/null || node=0
+		cpus=$(cut -d, -f1 "/sys/devices/system/node/node$node/cpulist" 2>/dev/null || echo 0)
+		cpus=${cpus%%-*}
+	fi
+fi
 
 # The question is what skipping blk-mq buys over today's passthrough: ng
 # polled is the baseline when it runs (the RFC compared it with block polled).
 baseline=${paths%%,*}
 [[ ,$paths, == *,block-poll,* ]] && baseline=block-poll
 [[ ,$paths, == *,ng-poll,* ]] && baseline=ng-poll
-
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
 
 # Ceiling runs: only paths the comparison also runs (their queues exist).
 ceiling_opts=()
@@ -128,20 +208,27 @@ if [ "$insn" -eq 1 ]; then
 	plugin_opts=(--plugin "$build/tcg-plugin/insn_window.so,out=$windows"
 		--plugin "$build/tcg-plugin/insn_profile.so,out=$profile")
 fi
-echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
-# One poll queue (the driver caps poll_queues at the CPU count; the lab has
-# 1) and one user queue of each type; 16 queue pairs leave room for them.
-: >"$out/compare.log"
-set +e
-"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout "$timeout_s" \
-	"${plugin_opts[@]+"${plugin_opts[@]}"}" \
-	--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
-	"$qb" compare --device /dev/nvme0n1 --paths "$paths" \
+# The suite: the same workload in the lab and on a real machine.
+suite=("$qb" compare --paths "$paths" \
 	--baseline "$baseline" --rw randread --bs 512 --iodepth 128 --submit-batch 32 \
-	--complete-batch 32 --fixed-buffers --registered-files --cpus 0 --ramp 1 \
+	--complete-batch 32 --fixed-buffers --registered-files --ramp 1 \
 	--runtime "$runtime" --rounds "$rounds" "${ceiling_opts[@]+"${ceiling_opts[@]}"}" \
 	"${probes[@]+"${probes[@]}"}" --quiet --progress second \
-	--json "$out/compare.json" | show_progress "$out/compare.log"
+	--json "$out/compare.json")
+: >"$out/compare.log"
+set +e
+if [ -n "$device" ]; then
+	echo "== running on $device (kernel $(uname -r), CPU $cpus)" >&2
+	"${suite[@]}" --device "$device" --cpus "$cpus" | show_progress "$out/compare.log"
+else
+	echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
+	# One poll queue (the driver caps poll_queues at the CPU count; the lab
+	# has 1) and one user queue of each type; 16 queue pairs leave room.
+	"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout "$timeout_s" \
+		"${plugin_opts[@]+"${plugin_opts[@]}"}" \
+		--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
+		"${suite[@]}" --device /dev/nvme0n1 --cpus 0 | show_progress "$out/compare.log"
+fi
 status=${PIPESTATUS[0]}
 set -e
 # Status 1: the run finished but saw I/O errors; the reports name them.
@@ -169,6 +256,10 @@ fi
 "$qb" report "$out/compare.json" --format text -o "$out/report.txt"
 "$qb" report "$out/compare.json" --format json -o "$out/analysis.json"
 cat "$out/report.txt"
-echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt, insn-profile.txt)" >&2
+if [ -n "$device" ]; then
+	echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, paths.txt, list.json)" >&2
+else
+	echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt, insn-profile.txt)" >&2
+fi
 [ "$status" -eq 0 ] || echo "bench: the run saw I/O errors; see the reports" >&2
 exit "$status"

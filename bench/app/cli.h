@@ -22,6 +22,7 @@ struct ReportOptions {
   std::string output;              // -o; empty: stdout
   std::string chart_js;
   std::vector<std::string> thresholds;
+  bool counted_only = false;       // diff
   std::string dir;                 // dashboard
 };
 

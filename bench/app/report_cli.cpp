@@ -31,6 +31,9 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
   diff->add_option("--threshold", o.thresholds,
                    "percent a metric may worsen (default 5), or METRIC=PCT for one metric; repeatable. Metrics: " +
                        metric_keys());
+  diff->add_flag("--counted-only", o.counted_only,
+                 "gate only the counted metrics (the lab's instruction counts, on the paths whose counts do not "
+                 "include polling): the figures that compare between two boots, such as two kernels");
   diff->add_option("-o,--output", o.output, "write the verdict here too");
   diff->callback([&command] { command = "diff"; });
 

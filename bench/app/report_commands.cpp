@@ -63,6 +63,7 @@ Result<int> cmd_report(const ReportOptions& o) {
 Result<int> cmd_diff(const ReportOptions& o) {
   auto opts = parse_thresholds(o.thresholds);
   if (!opts) return opts.error();
+  opts->counted_only = o.counted_only;
   auto base = load_report(o.files.at(0));
   if (!base) return base.error();
   auto now = load_report(o.files.at(1));

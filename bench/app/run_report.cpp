@@ -460,10 +460,48 @@ std::string format_errors(const PathResult& r) {
   return s;
 }
 
+std::vector<PathSupport> path_support(const NamespaceInfo& n) {
+  // Each path as a run on this namespace would resolve it: the node it
+  // opens, or the reason it cannot, in the words the run would print (less
+  // their leading "block-poll: ", "ng: " or "uq-irq: "). The uq paths look
+  // their queues up in sysfs, where discover() found them.
+  DeviceInfo dev;
+  dev.path = "/dev/" + n.name;
+  dev.kind = TargetKind::nvme_namespace;
+  dev.lba_size = n.lba_size;
+  dev.size_bytes = n.size_bytes;
+  dev.io_poll = n.io_poll;
+  dev.ns = n;
+  std::vector<PathSupport> out;
+  for (const auto* p : all_paths()) {
+    auto node = resolve_node(*p, dev, "");
+    PathSupport ps;
+    ps.path = p->name;
+    if (node) {
+      ps.node = *node;
+    } else {
+      ps.reason = node.error().message;
+      size_t colon = ps.reason.find(": ");
+      if (colon != std::string::npos && ps.reason.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == colon)
+        ps.reason.erase(0, colon + 2);
+    }
+    out.push_back(std::move(ps));
+  }
+  return out;
+}
+
 nlohmann::json inventory_json(const Inventory& inv) {
   json c = json::array(), n = json::array();
   for (const auto& x : inv.controllers) c.push_back(controller_record(x));
-  for (const auto& x : inv.namespaces) n.push_back(namespace_record(x));
+  for (const auto& x : inv.namespaces) {
+    json paths = json::object();
+    for (const auto& ps : path_support(x))
+      paths[ps.path] = ps.node.empty() ? json{{"available", false}, {"reason", ps.reason}}
+                                       : json{{"available", true}, {"node", ps.node}};
+    json rec = namespace_record(x);
+    rec["paths"] = paths;
+    n.push_back(std::move(rec));
+  }
   json uq = json::array();
   for (const auto& q : inv.user_queues)
     uq.push_back(json{{"name", q.name}, {"controller", q.controller}, {"index", q.index}, {"qid", q.qid},
@@ -498,29 +536,12 @@ std::string format_inventory(const Inventory& inv) {
   for (const auto& n : inv.namespaces) {
     s += fmt::format("  /dev/{:<9} ctrl {} nsid {} lba {} size {} hw_queues {}\n", n.name, n.controller, n.nsid,
                      n.lba_size, n.size_bytes, n.hw_queues);
-    // Each path as a run on this namespace would resolve it: the node it
-    // opens, or the reason it cannot, in the words the run would print
-    // (less their leading "block-poll: ", "ng: " or "uq-irq: "). The uq
-    // paths look their queues up in sysfs, where discover() found them.
-    DeviceInfo dev;
-    dev.path = "/dev/" + n.name;
-    dev.kind = TargetKind::nvme_namespace;
-    dev.lba_size = n.lba_size;
-    dev.size_bytes = n.size_bytes;
-    dev.io_poll = n.io_poll;
-    dev.ns = n;
-    for (const auto* p : all_paths()) {
-      auto node = resolve_node(*p, dev, "");
-      std::string name = fmt::format("{}:", p->name);
-      if (!node) {
-        std::string why = node.error().message;
-        size_t colon = why.find(": ");
-        if (colon != std::string::npos && why.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == colon)
-          why.erase(0, colon + 2);
-        s += fmt::format("    {:<15} no: {}\n", name, why);
-      } else {
-        s += fmt::format("    {:<15} yes{}\n", name, *node == dev.path ? "" : " (" + *node + ")");
-      }
+    for (const auto& ps : path_support(n)) {
+      std::string name = fmt::format("{}:", ps.path);
+      if (ps.node.empty())
+        s += fmt::format("    {:<15} no: {}\n", name, ps.reason);
+      else
+        s += fmt::format("    {:<15} yes{}\n", name, ps.node == "/dev/" + n.name ? "" : " (" + ps.node + ")");
     }
   }
   if (!inv.user_queues.empty()) {

@@ -78,6 +78,14 @@ std::string format_compare_table(const std::vector<CompareRow>& rows, const std:
                                  unsigned rounds);
 std::string format_errors(const PathResult& r);
 std::string format_inventory(const Inventory& inv);
+// Whether each path can run on a namespace: the node it would open, or why
+// not and what would enable it.
+struct PathSupport {
+  std::string path;
+  std::string node;    // empty when the path cannot run
+  std::string reason;  // why not, with what would enable it
+};
+std::vector<PathSupport> path_support(const NamespaceInfo& n);
 // One line: the user queue a uq run used and the kernel's counters over it.
 std::string format_uq_run(const std::string& path, const UqRunInfo& u);
 nlohmann::json inventory_json(const Inventory& inv);

@@ -293,14 +293,24 @@ Result<std::string> uq_node_for(const DeviceInfo& dev, const std::string& type, 
     return usage_error(fmt::format("uq-{}: {} is not an NVMe namespace; give /dev/nvmeXnY or --uq-device",
                                    type, dev.path));
   auto qs = user_queues(sysfs_root, dev_root, dev.ns->controller);
-  if (qs.empty())
+  if (qs.empty()) {
+    std::error_code ec;
+    if (!fs::exists(fs::path(sysfs_root) / "module/nvme/parameters/user_irq_queues", ec))
+      return usage_error(fmt::format("uq-{}: this kernel has no NVMe user queues (nvme has no user_irq_queues "
+                                     "parameter): they need a kernel with the series of kernel-patch/ "
+                                     "(scripts/build-kernel.sh --flavor host)", type));
     return usage_error(fmt::format("uq-{}: {} has {}", type, dev.ns->controller, no_user_queues_hint));
+  }
   for (const auto& q : qs) {
     if (q.type != type) continue;
     std::string node = (fs::path(dev_root) / q.name).string();
     if (!q.dev_node)
       return usage_error(fmt::format("uq-{}: {} is missing (sysfs has {}); mount devtmpfs or create the node, or "
                                      "pass --uq-device", type, node, q.name));
+    if (q.qid == 0)
+      return usage_error(fmt::format("uq-{}: {} has no hardware queue (qid 0): {} did not grant I/O queues beyond "
+                                     "blk-mq's for it (see dmesg); ask for fewer nvme.poll_queues, "
+                                     "nvme.write_queues or user queues", type, node, dev.ns->controller));
     return node;
   }
   return usage_error(fmt::format("uq-{}: {} has user queues but none of type {}; boot with nvme.user_{}_queues=N",

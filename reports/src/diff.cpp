@@ -222,6 +222,7 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
   if (base.kernel_release != now.kernel_release)
     d.notes.push_back(fmt::format("Kernel {} -> {}.", base.kernel_release, now.kernel_release));
   std::set<std::string> not_measured, seen;  // skipped for some path; compared or failed for some path
+  std::vector<std::string> timed_counts;  // --counted-only: instruction counts left out as timed
   for (const auto& b : base.paths) {
     const PathAggregate* n = now.find(b.path);
     if (!n) {
@@ -233,6 +234,7 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
     }
     for (const auto& m : metric_defs()) {
       if (!checked(m, o)) continue;
+      if (o.counted_only && m.kind != MetricKind::counted) continue;
       bool in_base = (b.*(m.member)).n > 0, in_new = ((*n).*(m.member)).n > 0;
       // A metric measured only where something ran (probes, the lab's
       // counter, hardware counters) is compared when both reports have it
@@ -252,9 +254,21 @@ DiffResult diff_reports(const ReportData& base, const ReportData& now, const Dif
         seen.insert(m.key);
         continue;
       }
-      d.changes.push_back(compare(b.path, m, b, *n, o));
+      MetricChange c = compare(b.path, m, b, *n, o);
       seen.insert(m.key);
+      if (o.counted_only && c.kind != MetricKind::counted) {
+        timed_counts.push_back(fmt::format("{} {}", b.path, m.key));
+        continue;
+      }
+      d.changes.push_back(c);
     }
+  }
+  if (o.counted_only) {
+    std::string left;
+    for (const auto& t : timed_counts) left += (left.empty() ? "" : ", ") + t;
+    d.notes.push_back(fmt::format(
+        "Only counted metrics are gated (--counted-only): wall-clock metrics are not compared{}.",
+        left.empty() ? "" : ", nor the instruction counts that include polling, which follow the timing: " + left));
   }
   std::string unmeasured;
   for (const auto& key : not_measured)

@@ -24,6 +24,9 @@ struct DiffOptions {
   double threshold = 0.05;                 // effect size, a fraction, for every checked metric
   std::map<std::string, double> per_metric;  // metric key -> fraction; adds the metric to the checks
   double alpha = 0.05;                     // significance level of the one-sided test
+  // Gate only what compares between two boots: the counted metrics, on the
+  // paths where they are counted (not a polled path's instruction counts).
+  bool counted_only = false;
 };
 
 // Each argument is PCT (all metrics) or METRIC=PCT, e.g. "5", "p99=20%".

@@ -24,15 +24,9 @@ fault() {
 	if "$@"; then survived=$((survived + 1)); ok "$what"; else bad "$what"; fi
 }
 
-# ctrl SERIAL: the controller name (nvmeN) with that serial, empty if none
-ctrl() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ -e "$c/serial" ] || continue
-		[ "$(tr -d ' ' <"$c/serial")" = "$1" ] && { basename "$c"; return 0; }
-	done
-	return 1
-}
+# ctrl SERIAL, ns CTRL NSID
+# shellcheck source=tests/guest/nvme-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nvme-lib.sh"
 # uqs CTRL: the user queue nodes of CTRL (nvme0uq0 ...), in order
 uqs() {
 	local q

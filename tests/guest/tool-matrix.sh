@@ -23,26 +23,12 @@ all=(psync block-irq block-poll ng-irq ng-poll uq-irq uq-poll uq-poll-check)
 qb=/tmp/nvme-qbench
 cp "$out/nvme-qbench" $qb 2>/dev/null || cp "$build/bench/nvme-qbench" $qb || { bad "no nvme-qbench"; exit 1; }
 
-ctrl() { # SERIAL: the controller with this serial number
-	local c s
-	for c in /sys/class/nvme/nvme*; do
-		read -r s <"$c/serial"
-		[ "$s" = "$1" ] && { basename "$c"; return 0; }
-	done
-	return 1
-}
+# shellcheck source=tests/guest/nvme-lib.sh
+. "$(dirname "$0")/nvme-lib.sh"
 for serial in qbmain qb4k qbmdts qbbad; do
 	ctrl $serial >/dev/null || { echo "SKIP: no controller with serial $serial: $(ls /sys/class/nvme)"; exit 77; }
 done
 main=$(ctrl qbmain) k4=$(ctrl qb4k) mdts=$(ctrl qbmdts) badc=$(ctrl qbbad)
-ns() { # CTRL NSID: the block device of that namespace (its name's number
-	# is an instance counter, not the NSID)
-	local b
-	for b in /sys/block/"$1"n*; do
-		[ "$(cat "$b/nsid" 2>/dev/null)" = "$2" ] && { echo "/dev/$(basename "$b")"; return 0; }
-	done
-	echo "/dev/${1}-nsid-$2-not-found"
-}
 dev=$(ns "$main" 1) dev2=$(ns "$main" 2) dev4k=$(ns "$k4" 1) devm=$(ns "$mdts" 1) devbad=$(ns "$badc" 1)
 for d in $dev $dev2 $dev4k $devm $devbad; do [ -b "$d" ] || { echo "SKIP: no $d"; exit 77; }; done
 echo "devices: main $dev, namespace 2 $dev2, 4K $dev4k, mdts $devm, bad $devbad"

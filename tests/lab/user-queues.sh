@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 # not the command line's: each is found by its serial (qbfull, qbfew), and
 # the full one's nodes are printed as nvme0's.
 # shellcheck disable=SC2016 # expanded in the guest
-by_serial='ctrl() { for x in /sys/class/nvme/nvme*; do [ "$(tr -d " " <$x/serial)" = $1 ] && basename $x; done; }
+by_serial=". '$top/tests/guest/nvme-lib.sh'"'
 c=$(ctrl qbfull); c=${c:-nvme0}; f=$(ctrl qbfew)'
 # shellcheck disable=SC2016 # expanded in the guest
 attrs='for d in /dev/${c}uq*; do [ -c $d ] || continue; s=/sys/class/nvme-generic/$(basename $d)

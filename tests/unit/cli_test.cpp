@@ -368,6 +368,28 @@ TEST(Cli, ListShowsEveryPathOfEachNamespace) {
       << out;
 }
 
+// list --json: the same verdicts as data, which scripts/bench.sh --device
+// reads to choose the paths it runs.
+TEST(Cli, ListJsonSaysWhichPathsEachNamespaceSupports) {
+  NamespaceInfo plain;
+  plain.name = "nvme0n1";
+  plain.controller = "nvme0";
+  plain.nsid = 1;
+  plain.lba_size = 512;
+  Inventory inv;
+  inv.namespaces = {plain};
+  auto j = inventory_json(inv);
+  const auto& paths = j["namespaces"][0]["paths"];
+  ASSERT_EQ(paths.size(), all_paths().size()) << paths.dump();
+  EXPECT_EQ(paths["psync"]["available"], true);
+  EXPECT_EQ(paths["psync"]["node"], "/dev/nvme0n1");
+  EXPECT_EQ(paths["block-poll"]["available"], false);
+  EXPECT_EQ(paths["block-poll"]["reason"],
+            "/dev/nvme0n1 has no poll queues (queue/io_poll is 0); load nvme with poll_queues=N (N >= 1) or use "
+            "the -irq path");
+  EXPECT_FALSE(paths["ng-irq"].contains("node"));
+}
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"run", "compare", "list", "attach-windows"}) {
     Cmd r = run_tool(std::string(sub) + " --help");

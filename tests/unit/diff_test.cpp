@@ -458,6 +458,42 @@ TEST(Diff, PolledPathsInstructionCountsAreGatedAsWallClock) {
   EXPECT_EQ(change_of(marked, "a", "useful-kinsn-per-io")->verdict, Verdict::regression);
 }
 
+// --counted-only, the gate between two boots (scripts/bench.sh --against):
+// an IOPS drop and a polled path's instruction counts, which follow the
+// timing, are left out and named; an interrupt path's count still fails.
+TEST(Diff, CountedOnlyGatesWhatComparesBetweenBoots) {
+  auto o = *parse_thresholds({"2"});
+  o.counted_only = true;
+  std::vector<double> base = {1580, 1583, 1584}, slower = {1740, 1742, 1745};
+  std::vector<double> iops = {100000, 101000, 99000, 100500, 100200, 99800, 100100, 99900};
+  std::vector<double> fewer = {50000, 51000, 49000, 50500, 50200, 49800, 50100, 49900};
+  ReportData b = synthetic({{"ng-irq", {{"kinsn-per-io", base}, {"iops", iops}}},
+                            {"ng-poll", {{"kinsn-per-io", base}, {"iops", iops}}}});
+  ReportData n = synthetic({{"ng-irq", {{"kinsn-per-io", base}, {"iops", fewer}}},
+                            {"ng-poll", {{"kinsn-per-io", slower}, {"iops", fewer}}}});
+  for (auto* r : {&b, &n})
+    for (auto& p : r->paths) p.poll = p.path == "ng-poll";
+  DiffResult d = diff_reports(b, n, o);
+  EXPECT_TRUE(d.regressions().empty()) << format_diff(d, b, n, o);
+  EXPECT_FALSE(d.inconclusive());
+  EXPECT_EQ(change_of(d, "ng-irq", "iops"), nullptr);
+  EXPECT_EQ(change_of(d, "ng-poll", "kinsn-per-io"), nullptr);
+  ASSERT_NE(change_of(d, "ng-irq", "kinsn-per-io"), nullptr);
+  std::string text = flat(format_diff(d, b, n, o));
+  EXPECT_NE(text.find("nor the instruction counts that include polling, which follow the timing: ng-poll "
+                      "kinsn-per-io"),
+            std::string::npos)
+      << text;
+  ReportData worse = synthetic({{"ng-irq", {{"kinsn-per-io", slower}, {"iops", iops}}},
+                                {"ng-poll", {{"kinsn-per-io", base}, {"iops", iops}}}});
+  for (auto& p : worse.paths) p.poll = p.path == "ng-poll";
+  DiffResult r = diff_reports(b, worse, o);
+  ASSERT_EQ(r.regressions().size(), 1u) << format_diff(r, b, worse, o);
+  EXPECT_EQ(r.regressions().front()->path, "ng-irq");
+  o.counted_only = false;
+  EXPECT_FALSE(diff_reports(b, n, o).regressions().empty()) << "without the option the IOPS drop fails";
+}
+
 // A counted metric (instructions per I/O) is gated on the effect size with
 // the rounds apart: every new round worse than every base round, at any
 // number of rounds, and in no family.

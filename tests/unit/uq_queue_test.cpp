@@ -4,6 +4,7 @@
 // as registered.
 #include "uq_queue.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -185,6 +186,19 @@ TEST_F(FakeUqSysfs, PicksTheFirstQueueOfTheTypeOnTheNamespacesController) {
   EXPECT_NE(wrong.error().message.find("is a user_poll queue, but this path needs a user_irq queue"), std::string::npos) << wrong.error().message;
 }
 
+// A controller that granted blk-mq its queues and nothing more keeps the
+// user queue nodes, with qid 0: the path cannot run there.
+TEST_F(FakeUqSysfs, AQueueWithoutHardwareQueueIsRefusedWithWhy) {
+  if (!node("nvme0uq0")) GTEST_SKIP() << "creating char device nodes needs root";
+  queue("nvme0uq0", 0, "irq", 64);
+  auto irq = uq_node_for(dev_info_, "irq", "", sys_.string(), dev_.string());
+  ASSERT_FALSE(irq.ok());
+  EXPECT_EQ(irq.error().message,
+            fmt::format("uq-irq: {} has no hardware queue (qid 0): nvme0 did not grant I/O queues beyond blk-mq's "
+                        "for it (see dmesg); ask for fewer nvme.poll_queues, nvme.write_queues or user queues",
+                        (dev_ / "nvme0uq0").string()));
+}
+
 TEST_F(FakeUqSysfs, MissingNodeOrQueueTypeIsOneClearLine) {
   auto r = uq_node_for(dev_info_, "poll", "", sys_.string(), dev_.string());
   ASSERT_FALSE(r.ok());
@@ -194,6 +208,14 @@ TEST_F(FakeUqSysfs, MissingNodeOrQueueTypeIsOneClearLine) {
   ASSERT_FALSE(irq.ok());
   EXPECT_NE(irq.error().message.find("none of type irq"), std::string::npos) << irq.error().message;
   dev_info_.ns->controller = "nvme7";
+  // A kernel without the series: the fix is another kernel, not a parameter.
+  auto unpatched = uq_node_for(dev_info_, "irq", "", sys_.string(), dev_.string());
+  ASSERT_FALSE(unpatched.ok());
+  EXPECT_EQ(unpatched.error().message,
+            "uq-irq: this kernel has no NVMe user queues (nvme has no user_irq_queues parameter): they need a "
+            "kernel with the series of kernel-patch/ (scripts/build-kernel.sh --flavor host)");
+  fs::create_directories(sys_ / "module/nvme/parameters");
+  std::ofstream(sys_ / "module/nvme/parameters/user_irq_queues") << "0\n";
   auto none = uq_node_for(dev_info_, "irq", "", sys_.string(), dev_.string());
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find(no_user_queues_hint), std::string::npos) << none.error().message;
