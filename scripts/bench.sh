@@ -10,6 +10,11 @@
 # (printed), report.md, report.html, analysis.json (verdicts and targets as
 # data).
 #
+# With --against REF, the suite runs in the lab on two kernels, the series
+# at git REF and the working tree's, one boot after the other, and
+# nvme-qbench diff gates the second against the first on kernel
+# instructions per I/O.
+#
 # With --device, the same suite runs on this machine's running kernel and a
 # real NVMe namespace instead: no lab, no kernel build, no TCG plugin.
 set -euo pipefail
@@ -33,6 +38,16 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
   --cpus LIST   --device: CPUs the I/O thread may run on (default: the first
                 CPU of the device's NUMA node)
   --no-build    use the nvme-qbench already in --build as it is
+  --against REF build the lab kernel from kernel-patch/ at git REF and from
+                the working tree, run the suite on each (one boot each, the
+                same settings, REF first), and gate the working tree
+                against REF with nvme-qbench diff --counted-only: kernel
+                instructions per I/O, on the paths whose counts do not
+                include polling. Exit 0 pass, 1 regression (the paths and
+                metrics named), 2 a run failed. Results: base/ and new/
+                under --out, the verdict in diff.txt.
+  --threshold PCT  --against: how much worse a count may get (default: 2)
+  --kernel FILE lab: boot this bzImage instead of building the lab kernel
 
   --runtime S   measured seconds per path and round (default: 5)
   --rounds N    interleaved rounds (default: 3)
@@ -60,6 +75,7 @@ runtime=5 rounds=3 paths=block-irq,ng-irq,uq-irq,block-poll,ng-poll,uq-poll,uq-p
 probes=()
 ceiling=ng-irq,ng-poll ceiling_depth=256 ceiling_batch=64
 insn=1
+against='' threshold=2 kernel=''
 device='' cpus='' no_build=0
 paths_given=0
 build=$top/build
@@ -73,6 +89,9 @@ while [ $# -gt 0 ]; do
 	--device) device=${2:?--device needs a namespace, /dev/nvmeXnY}; shift 2 ;;
 	--cpus) cpus=${2:?--cpus needs a CPU list}; shift 2 ;;
 	--no-build) no_build=1; shift ;;
+	--against) against=${2:?--against needs a git revision}; shift 2 ;;
+	--threshold) threshold=${2:?--threshold needs a percentage}; shift 2 ;;
+	--kernel) kernel=${2:?--kernel needs a bzImage}; shift 2 ;;
 	--out) out=${2:?--out needs a folder}; shift 2 ;;
 	--probes) probes=(--probes --probe-cost); shift ;;
 	--ceiling) ceiling=${2:?--ceiling needs a list or none}; shift 2 ;;
@@ -84,6 +103,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+if [ -n "$against" ]; then
+	[ -z "$device" ] || { echo "bench: --against compares two kernels in the lab; it does not take --device" >&2; exit 2; }
+	[ -z "$kernel" ] || { echo "bench: --against builds both kernels; it does not take --kernel" >&2; exit 2; }
+	[ "$insn" -eq 1 ] || { echo "bench: --against gates on instruction counts; it does not take --no-insn" >&2; exit 2; }
+	[[ $threshold =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "bench: --threshold takes a percentage, such as 2 or 0.5, not '$threshold'" >&2; exit 2; }
+	git -C "$top" rev-parse -q --verify "$against^{commit}" >/dev/null ||
+		{ echo "bench: --against $against is not a commit of this repository" >&2; exit 2; }
+fi
+[ -z "$kernel" ] || [ -f "$kernel" ] || { echo "bench: --kernel $kernel does not exist" >&2; exit 2; }
 if [ -n "$device" ]; then
 	# Neither the lab's plugin nor its kernel exists on a real machine.
 	insn=0
@@ -103,13 +131,53 @@ else
 	[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
 	cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
 fi
-if [ -z "$device" ]; then
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+if [ -n "$against" ]; then
+	# REF's kernel-patch folder, as committed: its series, lab fixes and
+	# configuration fragments.
+	ref_tree=$(mktemp -d "${TMPDIR:-/tmp}/qbench-against.XXXXXX")
+	trap 'rm -rf "$ref_tree"' EXIT
+	git -C "$top" archive "$against" kernel-patch | tar -x -C "$ref_tree"
+	echo "== lab kernel at $against" >&2
+	base_kernel=$("$here/build-kernel.sh" --flavor lab --patches "$ref_tree/kernel-patch" | tail -n 1)
+	echo "== lab kernel of the working tree" >&2
+	new_kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
+	# The lab boots one kernel at a time: the two run back to back, with
+	# the same settings. Between boots the instruction counts of the
+	# paths that do not poll repeat to within a fraction of a percent;
+	# wall-clock figures do not, so they are shown, not gated.
+	same=(--no-build --build "$build" --runtime "$runtime" --rounds "$rounds" --paths "$paths"
+		--ceiling "$ceiling" --timeout "$timeout_s" "${probes[@]+"${probes[@]}"}")
+	for side in base new; do
+		k=$base_kernel
+		[ "$side" = base ] || k=$new_kernel
+		echo "== $side: suite on $(basename "$(dirname "$k")")" >&2
+		set +e
+		"$0" "${same[@]}" --kernel "$k" --out "$out/$side" >"$out/$side.txt"
+		st=$?
+		set -e
+		[ "$st" -eq 0 ] || { echo "bench: the $side run failed (status $st); see $out/$side.txt and $out/$side/" >&2; exit 2; }
+	done
+	set +e
+	"$qb" diff "$out/base/compare.json" "$out/new/compare.json" --counted-only --threshold "$threshold" \
+		-o "$out/diff.txt" >/dev/null
+	st=$?
+	set -e
+	cat "$out/diff.txt"
+	case $st in
+	0) echo "bench: against $against: pass (no path's kernel instructions per I/O worse by more than $threshold%)" >&2 ;;
+	1) echo "bench: against $against: REGRESSION; see $out/diff.txt" >&2 ;;
+	*) echo "bench: against $against: the gate could not decide (nvme-qbench diff status $st); see $out/diff.txt" >&2; st=2 ;;
+	esac
+	exit "$st"
+fi
+
+if [ -z "$device" ] && [ -z "$kernel" ]; then
 	echo "== lab kernel" >&2
 	kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
 fi
-
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
 
 # On a real machine: which paths this kernel and device can run, from the
 # tool's own resolution of each path (the words a run would print), and for

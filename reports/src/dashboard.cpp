@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -84,6 +85,18 @@ std::string reports_table(const ReportSet& set) {
 
 }  // namespace
 
+namespace {
+
+// Whether a file could be a run report: unreadable or unparsable JSON could
+// be a damaged one, and is read (and skipped, with why) as one.
+bool looks_like_run_report(const std::string& file) {
+  std::ifstream in(file);
+  json doc = json::parse(in, nullptr, false);
+  return doc.is_discarded() || !doc.is_object() || doc.contains("schema_version") || doc.contains("runs");
+}
+
+}  // namespace
+
 Result<ReportSet> collect_reports(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -96,6 +109,10 @@ Result<ReportSet> collect_reports(const std::string& dir) {
   std::sort(files.begin(), files.end());
   ReportSet set;
   for (const auto& f : files) {
+    if (!looks_like_run_report(f)) {
+      set.other_json++;
+      continue;
+    }
     auto r = load_report(f);
     if (r) {
       r->file = fs::relative(f, dir, ec).string();  // names in the page are the folder's

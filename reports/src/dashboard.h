@@ -13,10 +13,13 @@ namespace qb {
 struct ReportSet {
   std::vector<ReportData> reports;  // oldest first
   std::vector<std::string> skipped;  // "FILE: why", for files that are not readable reports
+  size_t other_json = 0;             // JSON documents that are not run reports (analysis.json, list.json)
 };
 
 // Every *.json under dir, recursively; files that are not reports of a
-// readable schema version are skipped with their reason.
+// readable schema version are skipped with their reason. A results folder
+// also holds JSON that is no run report (an analysis, an inventory: an
+// object with neither schema_version nor runs): counted, not listed.
 Result<ReportSet> collect_reports(const std::string& dir);
 Result<std::string> render_dashboard(const ReportSet& set, const std::string& chart_js);
 
