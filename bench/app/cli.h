@@ -23,6 +23,7 @@ struct ReportOptions {
   std::string chart_js;
   std::vector<std::string> thresholds;
   std::string dir;                 // dashboard
+  std::string preload;             // fio-jobs: the user-queue bind library
 };
 
 struct CliOptions {
