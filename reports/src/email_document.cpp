@@ -19,8 +19,8 @@ std::string path_list(const ReportData& r) {
   return s;
 }
 
-std::string machine_kind(const ReportData& r) {
-  return r.emulated ? "the lab (an emulated controller under QEMU)" : "a real machine";
+std::string where_it_ran(const ReportData& r) {
+  return r.emulated ? "in the lab (an emulated controller under QEMU)" : "on a real machine";
 }
 
 // The paths with the lowest and highest IOPS against the baseline.
@@ -52,8 +52,8 @@ std::string target_count(const ReportData& r) {
 
 Section summary(const ReportData& r) {
   Section s{2, "Summary", {}};
-  s.blocks.push_back(text({fmt::format("nvme-qbench {} ran {} on Linux {} in {}: {}, {}.{}{}", r.command,
-                                       path_list(r), r.kernel_release, machine_kind(r), workload_field(r),
+  s.blocks.push_back(text({fmt::format("nvme-qbench {} ran {} on Linux {} {}: {}, {}.{}{}", r.command,
+                                       path_list(r), r.kernel_release, where_it_ran(r), workload_field(r),
                                        rounds_line(r), ratio_range(r), target_count(r))}));
   if (r.partial) s.blocks.push_back(text({r.partial_line()}));
   return s;
@@ -79,7 +79,7 @@ Section conditions(const ReportData& r) {
   Section s{2, "Conditions", {}};
   s.blocks.push_back(fields({
       {"kernel", kernel_line(r)},
-      {"machine", fmt::format("{}, {}, {} CPUs online", machine_kind(r), r.cpu_model, r.cpus_online)},
+      {"machine", fmt::format("{}, {}, {} CPUs online", where_it_ran(r), r.cpu_model, r.cpus_online)},
       {"device", device_line(r)},
       {"workload", workload_field(r)},
       {"rounds", rounds_line(r)},
