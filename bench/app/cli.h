@@ -24,6 +24,7 @@ struct ReportOptions {
   std::vector<std::string> thresholds;
   bool counted_only = false;       // diff
   std::string dir;                 // dashboard
+  std::string preload;             // fio-jobs: the user-queue bind library
 };
 
 struct CliOptions {

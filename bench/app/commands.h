@@ -24,5 +24,7 @@ Result<int> cmd_report(const ReportOptions& o);
 Result<int> cmd_diff(const ReportOptions& o);
 Result<int> cmd_dashboard(const ReportOptions& o);
 Result<int> cmd_attach_windows(const ReportOptions& o);
+// fio_jobs_command.cpp
+Result<int> cmd_fio_jobs(const ReportOptions& o);
 
 }  // namespace qb

@@ -5,11 +5,13 @@
 #include "cli.h"
 #include "html_page.h"
 #include "reporter.h"
+#include "reproduction.h"
 
 namespace qb {
 
 void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) {
-  auto* rep = app.add_subcommand("report", "render reports written by --json as text, markdown or html");
+  auto* rep = app.add_subcommand("report", "render reports written by --json as text, markdown, html, json or the body "
+                                           "of a mail (email)");
   rep->add_option("files", o.files, "report files (JSON, schema reports/schema/)")->required();
   std::vector<std::string> formats;
   std::string list = report_formats();  // "text, markdown, html, json"
@@ -44,6 +46,15 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
   att->add_option("files", o.files, "REPORT.json WINDOWS")->required()->expected(2);
   att->add_option("-o,--output", o.output, "write the report here (default: rewrite REPORT.json)");
   att->callback([&command] { command = "attach-windows"; });
+
+  auto* fio = app.add_subcommand("fio-jobs", "write a report's workload as one fio job file per path (PATH.fio) and a "
+                                             "run.sh that runs them all; it exits 1 if any fio run fails");
+  fio->add_option("report", o.files, "the report (JSON) whose workload to write")->required()->expected(1);
+  fio->add_option("-o,--output", o.output, "folder to write into (created; default: the current one)");
+  fio->add_option("--preload", o.preload,
+                  fmt::format("the user-queue bind library for the uq paths' jobs (default: the placeholder {})",
+                              default_uq_bind_library));
+  fio->callback([&command] { command = "fio-jobs"; });
 
   auto* dash = app.add_subcommand("dashboard", "trend charts of every report under DIR, one self-contained page");
   dash->add_option("dir", o.dir, "folder searched for *.json reports, recursively")->required();

@@ -245,6 +245,10 @@ RunRecord run_record(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
   rec.poll = run.path->poll;
   rec.user_space_wait = run.path->user_space_wait;
   rec.on_user_queue = run.path->user_queue;
+  rec.passthrough = run.path->unsplit;
+  rec.io_uring = run.path->io_uring;
+  if (!r.ns_node.empty()) rec.namespace_node = r.ns_node;
+  if (!r.thread_nodes.empty()) rec.thread_nodes = r.thread_nodes;
   rec.node = r.node;
   rec.round = run.round;
   rec.order_in_round = run.order_in_round;

@@ -839,6 +839,23 @@ EffectiveDepth effective_depth(const WorkloadOptions& w, const PathInfo& p) {
   return d;
 }
 
+namespace {
+
+// The queue each thread of a user-queue run opens, as its engine picks
+// it; a thread whose queue cannot be named is left out (the run fails on
+// it anyway), so the list is whole or empty.
+std::vector<std::string> thread_queue_nodes(const std::string& first, unsigned threads) {
+  std::vector<std::string> nodes;
+  for (unsigned t = 0; t < threads; t++) {
+    auto node = user_queue_for_thread(first, t);
+    if (!node) return {};
+    nodes.push_back(*node);
+  }
+  return nodes;
+}
+
+}  // namespace
+
 Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   const WorkloadOptions& w = spec.workload;
   if (auto m = check_buffer_memory(w, *spec.path, buffer_memory_limit()); !m) return m.error();
@@ -856,6 +873,8 @@ Result<PathResult> run_path(const RunSpec& spec, const ProgressFn& progress) {
   PathResult res;
   res.path = std::string(spec.path->name);
   res.node = spec.node;
+  res.ns_node = spec.ns_node;
+  if (spec.path->user_queue) res.thread_nodes = thread_queue_nodes(spec.node, w.threads);
   res.iodepth = sh.depth.iodepth;
   res.submit_batch = sh.depth.submit_batch;
   res.complete_batch = sh.depth.complete_batch;

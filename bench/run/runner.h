@@ -78,6 +78,10 @@ struct ThreadResult {
 struct PathResult {
   std::string path;
   std::string node;
+  // User-queue paths: the /dev/ngXnY the queues were bound to, and the
+  // queue each thread opened (a queue has one owner); empty elsewhere.
+  std::string ns_node;
+  std::vector<std::string> thread_nodes;
   unsigned iodepth = 0;  // effective: a path may cap it (psync: 1)
   unsigned submit_batch = 0;
   unsigned complete_batch = 0;

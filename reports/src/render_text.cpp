@@ -1,4 +1,4 @@
-// Plain ASCII for mailing-list posts: no line over 80 columns.
+// Plain ASCII for mailing-list posts: no line over the width asked for.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,12 +11,10 @@ namespace qb {
 
 namespace {
 
-constexpr size_t width = 80;
-
 // Breaks text at spaces into lines of at most `width` columns; a word longer
 // than a line is cut. cont goes before every line but the first.
-std::vector<std::string> wrap(const std::string& text, const std::string& first, const std::string& cont,
-                              const std::string& line_end = "") {
+std::vector<std::string> wrap(size_t width, const std::string& text, const std::string& first,
+                              const std::string& cont, const std::string& line_end = "") {
   std::vector<std::string> out;
   std::string line = first;
   bool empty = true;
@@ -58,7 +56,7 @@ void add(std::string& s, const std::vector<std::string>& lines) {
   }
 }
 
-std::string layout_table(const Table& t) {
+std::string layout_table(const Table& t, size_t width) {
   std::vector<size_t> w(t.header.size(), 0);
   for (size_t c = 0; c < t.header.size(); c++) w[c] = t.header[c].size();
   for (const auto& row : t.rows)
@@ -68,8 +66,8 @@ std::string layout_table(const Table& t) {
   std::string s;
   if (total - 2 > width) {  // too wide for a table: one "column: value" line per cell
     for (const auto& row : t.rows) {
-      add(s, wrap(row[0], "", "  "));
-      for (size_t c = 1; c < row.size(); c++) add(s, wrap(t.header[c] + ": " + row[c], "  ", "    "));
+      add(s, wrap(width, row[0], "", "  "));
+      for (size_t c = 1; c < row.size(); c++) add(s, wrap(width, t.header[c] + ": " + row[c], "  ", "    "));
     }
     return s;
   }
@@ -98,27 +96,27 @@ std::string layout_table(const Table& t) {
   return s;
 }
 
-std::string layout_block(const Block& b) {
+std::string layout_block(const Block& b, size_t width) {
   std::string s;
   switch (b.kind) {
     case Block::Kind::text:
       for (size_t i = 0; i < b.lines.size(); i++) {
         if (i) s += "\n";
-        add(s, wrap(b.lines[i], "", ""));
+        add(s, wrap(width, b.lines[i], "", ""));
       }
       break;
     case Block::Kind::code:
-      for (const auto& l : b.lines) add(s, wrap(l, "", "    ", " \\"));
+      for (const auto& l : b.lines) add(s, wrap(width, l, "", "    ", " \\"));
       break;
     case Block::Kind::fields: {
       size_t nw = 0;
       for (const auto& f : b.fields) nw = std::max(nw, f.first.size() + 1);
       for (const auto& [name, value] : b.fields)
-        add(s, wrap(value, fmt::format("{:<{}} ", name + ":", nw), std::string(nw + 1, ' ')));
+        add(s, wrap(width, value, fmt::format("{:<{}} ", name + ":", nw), std::string(nw + 1, ' ')));
       break;
     }
     case Block::Kind::table:
-      s += layout_table(b.table);
+      s += layout_table(b.table, width);
       break;
   }
   return s;
@@ -133,13 +131,13 @@ class TextReporter : public Reporter {
 
 }  // namespace
 
-std::string layout_text(const Document& d) {
+std::string layout_text(const Document& d, size_t width) {
   std::string s;
   for (const auto& sec : d.sections) {
     if (!s.empty()) s += "\n";
     std::string title = sec.title.substr(0, width);
     s += title + "\n" + std::string(title.size(), sec.level == 1 ? '=' : '-') + "\n";
-    for (const auto& b : sec.blocks) s += "\n" + layout_block(b);
+    for (const auto& b : sec.blocks) s += "\n" + layout_block(b, width);
   }
   return s;
 }

@@ -623,6 +623,30 @@ double run_empty_share(const RunFacts& f) {
 // paths only by their engine family, uq.
 bool on_user_queue(const RunRecord& run) { return run.on_user_queue.value_or(run.engine == "uq"); }
 
+// The traits a reproduction picks its fio engine by. Reports written
+// before they were recorded name them only by the engine family, read
+// here and nowhere else.
+bool is_passthrough(const RunRecord& run) {
+  return run.passthrough.value_or(run.engine == "ng" || on_user_queue(run));
+}
+bool submits_through_io_uring(const RunRecord& run) { return run.io_uring.value_or(run.engine != "psync"); }
+
+// The path's setup from one of its runs; device_ng is the report's
+// namespace node, what user queues were bound to before the run said.
+PathSetup setup_of(const RunRecord& run, const std::string& device_ng) {
+  PathSetup s;
+  s.node = run.node;
+  s.thread_nodes = run.thread_nodes.value_or(std::vector<std::string>{});
+  if (on_user_queue(run)) s.namespace_node = run.namespace_node.value_or(device_ng);
+  s.passthrough = is_passthrough(run);
+  s.io_uring = submits_through_io_uring(run);
+  s.user_space_wait = run.user_space_wait.value_or(false);
+  s.iodepth = run.iodepth;
+  s.submit_batch = run.submit_batch;
+  s.complete_batch = run.complete_batch;
+  return s;
+}
+
 bool waits_in_user_space(const RunRecord& run) {
   if (run.user_space_wait) return *run.user_space_wait;
   return run.poll && on_user_queue(run);
@@ -774,12 +798,28 @@ void read_device(Reader& rd, const json& doc, ReportData& d) {
     d.device_firmware = rec->controller->firmware;
     d.device_transport = rec->controller->transport;
   }
-  if (rec->namespace_) d.nr_requests = rec->namespace_->nr_requests;
+  if (rec->namespace_) {
+    d.nr_requests = rec->namespace_->nr_requests;
+    d.ng_device = rec->namespace_->ng_device.value_or("");
+  }
   d.hw_queues = rec->queues.hw_queues;
   d.controller_queues = rec->queues.controller_queue_count;
   d.poll_queues = rec->queues.poll_queues.value_or("unknown");
   d.write_queues = rec->queues.write_queues.value_or("unknown");
   d.io_queue_depth = rec->queues.io_queue_depth.value_or("unknown");
+}
+
+// What the reproduction lines need besides the figures: read leniently,
+// as a report without them still reads.
+void read_workload_range(const json& w, ReportData& d) {
+  d.register_ring = w.value("register_ring", false);
+  d.ramp_s = Reader::opt_num(w, "ramp_s", 0);
+  d.offset = static_cast<uint64_t>(Reader::opt_num(w, "offset", 0));
+  d.size = static_cast<uint64_t>(Reader::opt_num(w, "size", 0));
+  d.rwmixread = static_cast<int>(Reader::opt_num(w, "rwmixread", 50));
+  if (w.contains("cpus") && w["cpus"].is_array())
+    for (const auto& c : w["cpus"])
+      if (c.is_number_integer()) d.cpus.push_back(c.get<int>());
 }
 
 // The workload, the comparison's settings and the exit status.
@@ -796,6 +836,7 @@ void read_workload(Reader& rd, const json& doc, ReportData& d) {
   d.sqpoll = rd.flag(w, "sqpoll", "workload");
   d.runtime_s = rd.num(w, "runtime_s", "workload");
   d.ios = static_cast<uint64_t>(rd.num(w, "ios", "workload"));
+  read_workload_range(w, d);
   if (doc.contains("comparison") && doc["comparison"].is_object()) {
     d.baseline = rd.str(doc["comparison"], "baseline", "comparison");
     d.rounds = static_cast<unsigned>(rd.num(doc["comparison"], "rounds", "comparison"));
@@ -832,10 +873,11 @@ struct Runs {
   std::map<std::string, std::string> engine;
   std::map<std::string, bool> user_queue;  // runs on a user queue
   std::map<std::string, bool> spins;  // may wait by spinning in user space
+  std::map<std::string, PathSetup> setup;  // from each path's first run
   std::vector<std::pair<std::string, unsigned>> interrupted;  // left out: path, round
 };
 
-Runs read_runs(Reader& rd, const json& runs) {
+Runs read_runs(Reader& rd, const json& runs, const std::string& device_ng) {
   Runs out;
   for (size_t i = 0; i < runs.size(); i++) {
     std::string where = fmt::format("runs[{}]", i);
@@ -849,6 +891,7 @@ Runs read_runs(Reader& rd, const json& runs) {
     out.engine[path] = run->engine;
     out.user_queue[path] = on_user_queue(*run);
     out.spins[path] = waits_in_user_space(*run);
+    if (!out.setup.count(path)) out.setup[path] = setup_of(*run, device_ng);
     unsigned round = run->round;
     RunFacts f = facts_of(*run, rd.version);
     // A run cut short measured part of a round: its figures are not the
@@ -894,6 +937,7 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
     d.paths.push_back(aggregate(p, runs.poll[p], runs.by_path[p]));
     d.paths.back().engine = runs.engine[p];
     d.paths.back().user_queue = runs.user_queue[p];
+    d.paths.back().setup = runs.setup[p];
   }
   d.interrupted_runs = runs.interrupted;
   for (auto& p : d.paths)
@@ -937,7 +981,7 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
   read_workload(rd, doc, d);
   const json& run_list = rd.arr(doc, "runs", "");
   if (rd.ok() && run_list.empty()) return usage_error(fmt::format("{}: the report holds no runs", name));
-  Runs runs = read_runs(rd, run_list);
+  Runs runs = read_runs(rd, run_list, d.ng_device);
   std::string ceiling_config;
   std::vector<CeilingInfo::Candidate> candidates = read_ceiling_runs(rd, doc, ceiling_config);
   if (!rd.ok()) return rd.error();

@@ -26,8 +26,21 @@ struct SymbolShare {
   double share = 0;  // fraction of the path's samples, averaged over rounds
 };
 
+// How a path ran, as its first run recorded it: what a reproduction with
+// fio needs of it.
+struct PathSetup {
+  std::string node;                       // what it opened (thread 0's queue on user queues)
+  std::vector<std::string> thread_nodes;  // each thread's own node; empty: every thread opened node
+  std::string namespace_node;             // user queues: the /dev/ngXnY they were bound to; "" unknown
+  bool passthrough = false;               // NVMe commands through IORING_OP_URING_CMD
+  bool io_uring = true;                   // submits through io_uring
+  bool user_space_wait = false;           // waits on the mapped CQ in user space
+  unsigned iodepth = 0, submit_batch = 0, complete_batch = 0;  // as the path ran them (psync: depth 1)
+};
+
 struct PathAggregate {
   std::string path;
+  PathSetup setup;
   // The path's traits as its runs recorded them: its engine family (psync,
   // block, ng, uq: uq is a user queue path) and whether it polls.
   std::string engine;
@@ -134,7 +147,12 @@ struct ReportData {
   // workload
   std::string rw;
   int bs = 0, iodepth = 0, submit_batch = 0, complete_batch = 0, threads = 1;
-  bool fixed_buffers = false, registered_files = false, sqpoll = false;
+  bool fixed_buffers = false, registered_files = false, sqpoll = false, register_ring = false;
+  std::vector<int> cpus;  // --cpus: thread t runs on cpus[t % size]; empty: not pinned
+  double ramp_s = 0;
+  uint64_t offset = 0, size = 0;  // the range the I/Os cover; size 0: to the device's end
+  int rwmixread = 50;
+  std::string ng_device;  // the namespace's /dev/ngXnY; "" without one
   double runtime_s = 0;
   uint64_t ios = 0;  // I/Os per run when runs end by count (runtime_s 0)
   std::string baseline;  // empty for a run report

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "reproduction.h"
 #include "targets.h"
 
 #include <string_view>
@@ -12,34 +13,6 @@ namespace {
 
 constexpr double noisy_spread = 0.10;  // IOPS spread above this is flagged as noisy
 constexpr size_t top_symbols_shown = 5;
-
-Block text(std::vector<std::string> paragraphs) {
-  Block b;
-  b.kind = Block::Kind::text;
-  b.lines = std::move(paragraphs);
-  return b;
-}
-
-Block code(std::vector<std::string> lines) {
-  Block b;
-  b.kind = Block::Kind::code;
-  b.lines = std::move(lines);
-  return b;
-}
-
-Block fields(std::vector<std::pair<std::string, std::string>> f) {
-  Block b;
-  b.kind = Block::Kind::fields;
-  b.fields = std::move(f);
-  return b;
-}
-
-Block table(Table t) {
-  Block b;
-  b.kind = Block::Kind::table;
-  b.table = std::move(t);
-  return b;
-}
 
 std::string command_line(const std::vector<std::string>& argv) {
   std::string s;
@@ -79,35 +52,52 @@ std::string irq_time_line(const std::string& accounting) {
   return accounting + ": not known whether irq time is in the threads' CPU time";
 }
 
+}  // namespace
+
+std::string kernel_line(const ReportData& r) {
+  return fmt::format("{} {} {}", r.kernel_release, r.machine, r.kernel_version);
+}
+
+std::string device_line(const ReportData& r) {
+  std::string device = r.device_path;
+  if (!r.device_model.empty())
+    device += fmt::format(": {}, firmware {}, {}", r.device_model, r.device_firmware, r.device_transport);
+  return device + fmt::format(", LBA {} bytes ({})", r.lba_size, r.device_kind);
+}
+
+std::string workload_field(const ReportData& r) {
+  return r.runtime_s > 0 ? fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)
+                         : fmt::format("{}, {} I/Os per run", r.workload_line(), r.ios);
+}
+
+std::string rounds_line(const ReportData& r) {
+  return r.baseline.empty() ? std::string("one run, no comparison")
+                            : fmt::format("{} rounds, paths interleaved; baseline {}", r.rounds, r.baseline);
+}
+
+namespace {
+
 Section setup_section(const ReportData& r) {
   Section s{2, "Setup", {}};
   s.blocks.push_back(code({"$ " + command_line(r.argv)}));
   std::string params;
   for (const auto& [k, v] : r.nvme_params) params += (params.empty() ? "" : " ") + k + "=" + v;
-  std::string device = r.device_path;
-  if (!r.device_model.empty())
-    device += fmt::format(": {}, firmware {}, {}", r.device_model, r.device_firmware, r.device_transport);
-  device += fmt::format(", LBA {} bytes ({})", r.lba_size, r.device_kind);
   std::string queues = fmt::format("{} blk-mq hw queues, controller {} queues, poll_queues={}, write_queues={}, "
                                    "io_queue_depth={}, io_poll {}{}",
                                    r.hw_queues, r.controller_queues, r.poll_queues, r.write_queues, r.io_queue_depth,
                                    r.io_poll ? "on" : "off",
                                    r.nr_requests >= 0 ? fmt::format(", nr_requests {}", r.nr_requests) : "");
-  std::string rounds = r.baseline.empty()
-                           ? std::string("one run, no comparison")
-                           : fmt::format("{} rounds, paths interleaved; baseline {}", r.rounds, r.baseline);
   s.blocks.push_back(fields({
       {"created", r.created_at},
       {"tool", fmt::format("nvme-qbench {} (git {})", r.tool_version, r.git_revision)},
-      {"kernel", fmt::format("{} {} {}", r.kernel_release, r.machine, r.kernel_version)},
+      {"kernel", kernel_line(r)},
       {"cmdline", r.kernel_cmdline},
       {"nvme params", params.empty() ? "nvme module not loaded" : params},
       {"CPU", fmt::format("{}, {} online", r.cpu_model, r.cpus_online)},
-      {"device", device},
+      {"device", device_line(r)},
       {"queues", queues},
-      {"workload", r.runtime_s > 0 ? fmt::format("{}, {} s per run", r.workload_line(), r.runtime_s)
-                                   : fmt::format("{}, {} I/Os per run", r.workload_line(), r.ios)},
-      {"rounds", rounds},
+      {"workload", workload_field(r)},
+      {"rounds", rounds_line(r)},
       {"run order", r.run_order_recorded ? "shuffled within each round from the seed (order_in_round)"
                                          : "n/a (schema version 1: the same order every round)"},
       {"CPU time", r.cpu_clock},
@@ -119,6 +109,7 @@ Section setup_section(const ReportData& r) {
       {"hw counters", hw_counters_line(r)},
   }));
   if (!r.device_note.empty()) s.blocks.push_back(text({"Note: " + r.device_note + "."}));
+  for (auto& b : reproduction_blocks(r)) s.blocks.push_back(std::move(b));
   return s;
 }
 
@@ -148,6 +139,8 @@ Section summary_section(const ReportData& r) {
   return s;
 }
 
+}  // namespace
+
 Section ratio_section(const ReportData& r, const PathAggregate& base) {
   Section s{2, fmt::format("Ratios to the baseline, {}", base.path), {}};
   Table t{{"path", "IOPS", "MiB/s", "p50 lat", "p99 lat", "CPU per I/O"}, {}};
@@ -162,6 +155,8 @@ Section ratio_section(const ReportData& r, const PathAggregate& base) {
   s.blocks.push_back(table(std::move(t)));
   return s;
 }
+
+namespace {
 
 Section path_section(const ReportData& r, const PathAggregate& p) {
   Section s{2, fmt::format("Path {}{}", p.path, p.path == r.baseline ? " (baseline)" : ""), {}};
@@ -337,6 +332,8 @@ Section instructions_section(const ReportData& r) {
   return s;
 }
 
+}  // namespace
+
 Section targets_section(const ReportData& r) {
   Section s{2, "Targets", {}};
   s.blocks.push_back(text({"The user-queue targets, computed from this report's own figures (medians over "
@@ -354,6 +351,8 @@ Section targets_section(const ReportData& r) {
   s.blocks.push_back(text(std::move(details)));
   return s;
 }
+
+namespace {
 
 Section notes_section(const ReportData& r) {
   Section s{2, "Notes", {}};
@@ -380,6 +379,34 @@ Section notes_section(const ReportData& r) {
 }
 
 }  // namespace
+
+Block text(std::vector<std::string> paragraphs) {
+  Block b;
+  b.kind = Block::Kind::text;
+  b.lines = std::move(paragraphs);
+  return b;
+}
+
+Block code(std::vector<std::string> lines) {
+  Block b;
+  b.kind = Block::Kind::code;
+  b.lines = std::move(lines);
+  return b;
+}
+
+Block fields(std::vector<std::pair<std::string, std::string>> f) {
+  Block b;
+  b.kind = Block::Kind::fields;
+  b.fields = std::move(f);
+  return b;
+}
+
+Block table(Table t) {
+  Block b;
+  b.kind = Block::Kind::table;
+  b.table = std::move(t);
+  return b;
+}
 
 std::string format_si(double v) {
   if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);

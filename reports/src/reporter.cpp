@@ -14,6 +14,7 @@ const Format formats[] = {
     {"markdown", make_markdown_reporter},
     {"html", make_html_reporter},
     {"json", make_json_reporter},
+    {"email", make_email_reporter},
 };
 
 }  // namespace

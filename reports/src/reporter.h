@@ -25,7 +25,7 @@ class Reporter {
 
 // nullptr for an unknown name; report_formats() lists the accepted ones.
 std::unique_ptr<Reporter> create_reporter(std::string_view format);
-std::string report_formats();  // "text, markdown, html, json"
+std::string report_formats();  // "text, markdown, html, json, email"
 
 // Each renderer's constructor, defined in render_<format>.cpp.
 std::unique_ptr<Reporter> make_text_reporter();
@@ -33,5 +33,8 @@ std::unique_ptr<Reporter> make_markdown_reporter();
 std::unique_ptr<Reporter> make_html_reporter();
 // The conclusions (ceiling, verdicts, targets) as data, for CI.
 std::unique_ptr<Reporter> make_json_reporter();
+// The text body of a mail to a kernel list: summary, conditions, ratios,
+// targets and the reproduction lines.
+std::unique_ptr<Reporter> make_email_reporter();
 
 }  // namespace qb

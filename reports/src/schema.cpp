@@ -83,6 +83,10 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
                      {"hw_counters", r.hw_counters}};
   if (r.user_space_wait) j["user_space_wait"] = *r.user_space_wait;
   if (r.on_user_queue) j["on_user_queue"] = *r.on_user_queue;
+  if (r.passthrough) j["passthrough"] = *r.passthrough;
+  if (r.io_uring) j["io_uring"] = *r.io_uring;
+  if (r.namespace_node) j["namespace_node"] = *r.namespace_node;
+  if (r.thread_nodes) j["thread_nodes"] = *r.thread_nodes;
   if (r.probes) j["probes"] = *r.probes;
   if (r.user_queue) j["user_queue"] = *r.user_queue;
   if (r.instructions) j["instructions"] = *r.instructions;
@@ -104,6 +108,16 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   read_field(j, "poll", r.poll);
   if (const auto* v = field(j, "user_space_wait"); v && v->is_boolean()) r.user_space_wait = v->get<bool>();
   if (const auto* v = field(j, "on_user_queue"); v && v->is_boolean()) r.on_user_queue = v->get<bool>();
+  if (const auto* v = field(j, "passthrough"); v && v->is_boolean()) r.passthrough = v->get<bool>();
+  if (const auto* v = field(j, "io_uring"); v && v->is_boolean()) r.io_uring = v->get<bool>();
+  if (const auto* v = field(j, "namespace_node"); v && v->is_string()) r.namespace_node = v->get<std::string>();
+  r.thread_nodes.reset();
+  if (const auto* v = field(j, "thread_nodes"); v && v->is_array()) {
+    std::vector<std::string> nodes;
+    for (const auto& n : *v)
+      if (n.is_string()) nodes.push_back(n.get<std::string>());
+    if (nodes.size() == v->size()) r.thread_nodes = std::move(nodes);
+  }
   read_field(j, "node", r.node);
   read_field(j, "round", r.round);
   read_field(j, "order_in_round", r.order_in_round);

@@ -277,6 +277,14 @@ struct RunRecord {
   bool poll = false;
   std::optional<bool> user_space_wait;
   std::optional<bool> on_user_queue;  // runs on a user queue; absent from earlier version 2 reports
+  // Traits and nodes a reproduction with fio needs, added later (absent
+  // from earlier reports; report_data.cpp falls back on engine): NVMe
+  // passthrough (IORING_OP_URING_CMD), submission through io_uring, the
+  // /dev/ngXnY a user queue was bound to, and the node each thread opened
+  // where threads open nodes of their own (user queues: one per thread).
+  std::optional<bool> passthrough, io_uring;
+  std::optional<std::string> namespace_node;
+  std::optional<std::vector<std::string>> thread_nodes;
   std::string node;
   unsigned round = 1, order_in_round = 0;  // order_in_round: version 2, from 1
   unsigned iodepth = 0, submit_batch = 0, complete_batch = 0;
