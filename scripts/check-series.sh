@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Check that every prefix of kernel-patch/series builds: apply the first 1,
-# 2, ... N patches to a copy of linux-source-6.12 and build, with W=1, the
+# Check that the series, exported as one mbox (scripts/export-series.sh),
+# applies with git am to a clean git repository of linux-source-6.12, and
+# that every prefix of it builds: after each patch git am applies, build,
+# with W=1, the
 # folders the series touches (io_uring/ and drivers/nvme/ of a small
 # configuration with the series' options on), one prefix after another; a
 # warning fails the prefix. Ends with one line "series prefixes: N built,
@@ -57,6 +59,21 @@ src=$work/linux-source-6.12 obj=$work/obj
 rm -rf "$src" "$obj"
 tar xf "$tarball" -C "$work" || { echo "check-series: cannot unpack $tarball" >&2; exit 1; }
 mkdir -p "$obj"
+# The tree as a reviewer's: a git repository of the clean source, and the
+# series as the mbox they would apply.
+export GIT_AUTHOR_NAME=check-series GIT_AUTHOR_EMAIL=check-series@localhost
+export GIT_COMMITTER_NAME=check-series GIT_COMMITTER_EMAIL=check-series@localhost
+{
+	git -C "$src" init -q &&
+		git -C "$src" add -A &&
+		git -C "$src" commit -q -m "linux-source-6.12"
+} >"$work/git.log" 2>&1 || { echo "check-series: cannot make a git repository of the source; see $work/git.log" >&2; exit 1; }
+"$here/export-series.sh" -o "$work/series.mbox" || exit 1
+mkdir -p "$work/mails"
+n_mails=$(git mailsplit -o"$work/mails" "$work/series.mbox") ||
+	{ echo "check-series: git mailsplit cannot read the exported mbox" >&2; exit 1; }
+[ "$n_mails" -eq "${#patches[@]}" ] ||
+	{ echo "check-series: the mbox holds $n_mails messages, the series ${#patches[@]} patches" >&2; exit 1; }
 # The lab's configuration without debug information and BTF: they change
 # no compiler diagnostics, and building their tools and sections would
 # take most of the time.
@@ -74,8 +91,9 @@ fragments=("$top/kernel-patch/config/lab.config" "$top/kernel-patch/config/serie
 built=0 failed=0 i=0
 for p in "${patches[@]}"; do
 	i=$((i + 1))
-	if ! (cd "$src" && git apply "$top/kernel-patch/$p"); then
-		echo "prefix $i ($p): does not apply"
+	if ! git -C "$src" am -q "$(printf '%s/mails/%04d' "$work" "$i")" >"$work/am-$i.log" 2>&1; then
+		echo "prefix $i ($p): git am does not apply it"
+		sed 's/^/  /' "$work/am-$i.log" | head -n 10
 		failed=$((failed + 1))
 		break
 	fi

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Runtime: about 700 s (scripts/test.sh starts the longest tests first)
-# Description: every prefix of kernel-patch/series builds on its own, as a
+# Description: the series exported as an mbox (scripts/export-series.sh)
+# applies with git am to a clean git repository of linux-source-6.12, and
+# every prefix of kernel-patch/series builds on its own, as a
 # series posted upstream must (bisection lands on any patch):
 # scripts/check-series.sh applies the first 1, 2, ... N patches and builds
 # io_uring/ and drivers/nvme/ with W=1 after each; any error or warning
