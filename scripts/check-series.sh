@@ -60,12 +60,14 @@ rm -rf "$src" "$obj"
 tar xf "$tarball" -C "$work" || { echo "check-series: cannot unpack $tarball" >&2; exit 1; }
 mkdir -p "$obj"
 # The tree as a reviewer's: a git repository of the clean source, and the
-# series as the mbox they would apply.
+# series as the mbox they would apply. Debian's source ignores its whole top
+# level in .gitignore (its packaging repository holds only debian/): add
+# with --force.
 export GIT_AUTHOR_NAME=check-series GIT_AUTHOR_EMAIL=check-series@localhost
 export GIT_COMMITTER_NAME=check-series GIT_COMMITTER_EMAIL=check-series@localhost
 {
 	git -C "$src" init -q &&
-		git -C "$src" add -A &&
+		git -C "$src" add -A --force &&
 		git -C "$src" commit -q -m "linux-source-6.12"
 } >"$work/git.log" 2>&1 || { echo "check-series: cannot make a git repository of the source; see $work/git.log" >&2; exit 1; }
 "$here/export-series.sh" -o "$work/series.mbox" || exit 1

@@ -17,6 +17,8 @@ packages=(
 	libbpf-dev bpftool clang llvm bpftrace libelf-dev zlib1g-dev
 	# kernel build
 	linux-source-6.12 flex bison bc libssl-dev dwarves cpio xz-utils kmod
+	# kernel packages for a real machine (build-kernel.sh --flavor host)
+	debhelper rsync
 	python3 python3-jsonschema
 	# lab
 	qemu-system-x86 fio nvme-cli util-linux procps

@@ -371,9 +371,13 @@ Section verdict_section(const DiffResult& d, const DiffOptions& o) {
                                       d.not_testable.worse_than_threshold));
   else
     lines.lines.push_back("PASS: no regression.");
-  lines.lines.push_back("The rounds of a report come from one boot: a test over them says what holds within a boot, "
-                        "not between boots, which differ more (compare several boots' reports, e.g. with "
-                        "nvme-qbench dashboard).");
+  if (o.counted_only)
+    lines.lines.push_back("Counted metrics repeat between boots (same workload, same instrumentation), so two "
+                          "boots, such as two kernels, compare on them.");
+  else
+    lines.lines.push_back("The rounds of a report come from one boot: a test over them says what holds within a "
+                          "boot, not between boots, which differ more (compare several boots' reports, e.g. with "
+                          "nvme-qbench dashboard).");
   v.blocks.push_back(lines);
   return v;
 }

@@ -7,7 +7,9 @@
 # qbfull runs every path; on qbfew the uq paths are left out, each with
 # what would enable it; asking for one of those, or for a device that is
 # not an NVMe namespace, is refused; the suite never writes (the
-# namespace's SHA-256 is unchanged). Prints ok:/FAIL: lines; leaves the
+# namespace's SHA-256 is unchanged); the report's fio jobs run on every
+# path, and fio drives the user queues through the bind library
+# (tests/guest/fio-uq.sh). Prints ok:/FAIL: lines; leaves the
 # results in OUT for the host to check.
 # usage: bench-device.sh OUT BUILD
 # Exit: 0 pass, 1 fail, 77 skip (a controller missing).
@@ -39,6 +41,43 @@ done
 [ "$(grep -c ': *runs (' "$out/full/paths.txt")" -eq 8 ] && ok "all 8 paths run on $dev" ||
 	bad "paths on $dev: $(cat "$out/full/paths.txt")"
 grep -q '^== reports in ' "$out/full.err" || bad "no '== reports in' line"
+
+# The report's fio jobs (nvme-qbench fio-jobs) on the same device: every
+# path, the user queues through the bind library; run.sh fails if fio does.
+"$build/bench/nvme-qbench" fio-jobs "$out/full/compare.json" -o "$out/fio" \
+	--preload "$build/bench/uqbind/libnvme-qbench-uqbind.so" >"$out/fio-jobs.out" 2>&1 ||
+	bad "fio-jobs: $(cat "$out/fio-jobs.out")"
+(cd "$out/fio" && ./run.sh) >"$out/fio-run.out" 2>&1
+st=$?
+[ "$st" -eq 0 ] && ok "the report's fio jobs ran (status 0)" || bad "fio run.sh: status $st: $(tail -n 20 "$out/fio-run.out")"
+python3 - "$out/fio" <<'PY' && ok "every path's fio job did I/O without errors" || bad "fio jobs' reports"
+import glob, json, os, sys
+d = sys.argv[1]
+jobs = sorted(glob.glob(os.path.join(d, "*.fio")))
+bad = [] if len(jobs) == 8 else [f"{len(jobs)} job files, not 8"]
+for job in jobs:
+    rep = job[:-4] + ".json"
+    try:
+        text = open(rep).read()
+        doc = json.loads(text[text.index("{"):])
+    except (OSError, ValueError) as e:
+        bad.append(f"{rep}: {e}")
+        continue
+    for j in doc["jobs"]:
+        ios = j["read"]["total_ios"] + j["write"]["total_ios"]
+        print(f"{os.path.basename(job)} {j['jobname']}: {ios} I/Os, error {j['error']}")
+        if j["error"] or ios <= 0:
+            bad.append(f"{os.path.basename(job)} {j['jobname']}: {ios} I/Os, error {j['error']}")
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+# fio by hand on the user queues (both types at once, a verified write, and
+# refused without the bind library); it writes, so it comes after the
+# check that the suite did not.
+"$(dirname "$0")/fio-uq.sh" "$out" "$build" "$full"
+st=$?
+[ "$st" -eq 0 ] && ok "fio on the user queues (tests/guest/fio-uq.sh)" || bad "fio-uq.sh: status $st"
 
 # A controller without user queues: the uq paths are left out, and said why.
 "${bench[@]}" --device "$devfew" --out "$out/few" >"$out/few.out" 2>"$out/few.err"

@@ -8,29 +8,34 @@
 # crc32c through the user_irq queue. Each run must exit 0 and its JSON
 # report show I/O and no error for every job. Without the library fio
 # must fail on the queue (so it is the library that binds it). fio's
-# reports go to $1.
+# reports go to $1. Run by tests/guest/bench-device.sh, on its controller
+# with user queues (CTRL, default nvme0), namespace 1.
 # Exit: 0 pass, 1 fail, 77 skip (no namespace or no fio).
 set -u
-out=${1:?usage: fio-uq.sh RESULTS-DIR [BUILD-DIR]}
+out=${1:?usage: fio-uq.sh RESULTS-DIR [BUILD-DIR [CTRL]]}
 build=${2:-${QBENCH_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}}
+ctrl=${3:-nvme0}
 lib=$build/bench/uqbind/libnvme-qbench-uqbind.so
-ng=/dev/ng0n1 cls=/sys/class/nvme-generic
+cls=/sys/class/nvme-generic
+# shellcheck source=tests/guest/nvme-lib.sh
+. "$(dirname "$0")/nvme-lib.sh"
+ng=$(ns "$ctrl" 1) && ng=/dev/ng${ng#/dev/nvme}
 [ -c "$ng" ] || { echo "SKIP: no $ng"; exit 77; }
 command -v fio >/dev/null || { echo "SKIP: no fio"; exit 77; }
 [ -f "$lib" ] || { echo "FAIL: $lib is not built"; exit 1; }
 fail=0
 
-# The first user queue of each type on nvme0, from sysfs (what
+# The first user queue of each type on the controller, from sysfs (what
 # nvme-qbench list reads)
 irq='' poll=''
-for d in "$cls"/nvme0uq*; do
+for d in "$cls"/"$ctrl"uq*; do
 	[ -f "$d/type" ] || continue
 	case $(cat "$d/type") in
 	irq) [ -n "$irq" ] || irq=/dev/$(basename "$d") ;;
 	poll) [ -n "$poll" ] || poll=/dev/$(basename "$d") ;;
 	esac
 done
-[ -n "$irq" ] && [ -n "$poll" ] || { echo "FAIL: nvme0 needs a user_irq and a user_poll queue; sysfs has: $(ls "$cls")"; exit 1; }
+[ -n "$irq" ] && [ -n "$poll" ] || { echo "FAIL: $ctrl needs a user_irq and a user_poll queue; sysfs has: $(ls "$cls")"; exit 1; }
 [ -c "$irq" ] && [ -c "$poll" ] || { echo "FAIL: $irq or $poll is missing"; exit 1; }
 echo "user_irq queue $irq, user_poll queue $poll, namespace $ng"
 bind="$irq=$ng,$poll=$ng"

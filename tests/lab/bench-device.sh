@@ -1,10 +1,11 @@
 #!/bin/bash
-# Runtime: about 240 s (scripts/test.sh starts the longest tests first)
+# Runtime: about 330 s (scripts/test.sh starts the longest tests first)
 # Description: scripts/bench.sh --device, the suite on a real machine, run
 # inside a lab guest, which is a real machine from the script's point of
 # view (see tests/guest/bench-device.sh): every path on a controller with
 # user queues, the uq paths left out with what would enable them on one
-# without, refusals, and no byte written. Checks here that the reports
+# without, refusals, and no byte written; the report's fio jobs (fio-jobs)
+# on every path and fio on the user queues through the bind library. Checks here that the reports
 # validate against the schema and are in the lab's folder layout. Boots the
 # lab kernel: what is tested is the script and the tool.
 # shellcheck source=tests/lab/lib.sh
