@@ -125,11 +125,13 @@ qb=$build/bench/nvme-qbench
 if [ "$no_build" -eq 1 ]; then
 	[ -x "$qb" ] || { echo "bench: --no-build: $qb is not built" >&2; exit 2; }
 else
+	# A build that fails exits 2, never 1: 1 is a run's I/O errors, or
+	# --against's regression.
 	echo "== building nvme-qbench" >&2
-	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
 	targets=(--target nvme-qbench)
 	[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
-	cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null
+	cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null || exit 2
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -139,11 +141,12 @@ if [ -n "$against" ]; then
 	# configuration fragments.
 	ref_tree=$(mktemp -d "${TMPDIR:-/tmp}/qbench-against.XXXXXX")
 	trap 'rm -rf "$ref_tree"' EXIT
-	git -C "$top" archive "$against" kernel-patch | tar -x -C "$ref_tree"
+	git -C "$top" archive "$against" kernel-patch | tar -x -C "$ref_tree" ||
+		{ echo "bench: cannot read kernel-patch/ at $against" >&2; exit 2; }
 	echo "== lab kernel at $against" >&2
-	base_kernel=$("$here/build-kernel.sh" --flavor lab --patches "$ref_tree/kernel-patch" | tail -n 1)
+	base_kernel=$("$here/build-kernel.sh" --flavor lab --patches "$ref_tree/kernel-patch" | tail -n 1) || exit 2
 	echo "== lab kernel of the working tree" >&2
-	new_kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
+	new_kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1) || exit 2
 	# The lab boots one kernel at a time: the two run back to back, with
 	# the same settings. Between boots the instruction counts of the
 	# paths that do not poll repeat to within a fraction of a percent;
@@ -176,7 +179,7 @@ fi
 
 if [ -z "$device" ] && [ -z "$kernel" ]; then
 	echo "== lab kernel" >&2
-	kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1)
+	kernel=$("$here/build-kernel.sh" --flavor lab | tail -n 1) || exit 2
 fi
 
 # On a real machine: which paths this kernel and device can run, from the
@@ -218,10 +221,22 @@ PY
 	fi
 	paths=$supported
 	if [ -z "$cpus" ]; then
-		node=$(cat "/sys/block/$(basename "$device")/device/device/numa_node" 2>/dev/null || echo -1)
-		[ "$node" -ge 0 ] 2>/dev/null || node=0
-		cpus=$(cut -d, -f1 "/sys/devices/system/node/node$node/cpulist" 2>/dev/null || echo 0)
-		cpus=${cpus%%-*}
+		# The device's NUMA node: its controller's PCI function's, found
+		# through the namespace's controller (or, under native multipath,
+		# through the first controller of its subsystem).
+		node=-1
+		for f in /sys/block/"$(basename "$device")"/device/device/numa_node \
+			/sys/block/"$(basename "$device")"/device/nvme*/device/numa_node; do
+			[ -r "$f" ] && node=$(cat "$f") && break
+		done
+		if [ "$node" -ge 0 ] 2>/dev/null; then
+			cpus=$(cut -d, -f1 "/sys/devices/system/node/node$node/cpulist")
+			cpus=${cpus%%-*}
+			echo "== I/O thread on CPU $cpus, the first of NUMA node $node, the device's (--cpus to choose)" >&2
+		else
+			cpus=0
+			echo "== I/O thread on CPU 0: the device's NUMA node is not known (--cpus to choose)" >&2
+		fi
 	fi
 fi
 

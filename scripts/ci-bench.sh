@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI entry point for the suite: one report per commit in a results folder,
 # and the dashboard over all of them regenerated. With --against REF it
-# first gates the working tree's kernel series against REF's
-# (scripts/bench.sh --against) and stops on a regression, recording
-# nothing. docs/ci/ has an example pipeline that keeps the results folder
+# gates the working tree's kernel series against REF's (scripts/bench.sh
+# --against) and stops on a regression, recording nothing; when the gate
+# passes, its run of the working tree is the commit's report. docs/ci/ has an example pipeline that keeps the results folder
 # between runs.
 set -euo pipefail
 
@@ -43,13 +43,14 @@ for ((i = 0; i < ${#bench_opts[@]}; i++)); do
 done
 
 commit=$(git -C "$top" rev-parse --short=12 HEAD)
-git -C "$top" diff --quiet HEAD -- kernel-patch bench common reports probes scripts || commit+=-dirty
+[ -z "$(git -C "$top" status --porcelain -- kernel-patch bench common reports probes scripts)" ] || commit+=-dirty
 mkdir -p "$results"
 
 # Runs write outside the results folder: a report appears there, and on
 # the dashboard, whole or not at all.
 work=$(mktemp -d "${TMPDIR:-/tmp}/qbench-ci.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# kept when a run fails: its logs are the evidence
+failed() { echo "ci-bench: $1; the runs' output is kept in $work" >&2; exit "$2"; }
 if [ -n "$against" ]; then
 	gate=$work/gate
 	set +e
@@ -58,21 +59,26 @@ if [ -n "$against" ]; then
 	set -e
 	if [ "$st" -ne 0 ]; then
 		[ ! -f "$gate/diff.txt" ] || cp "$gate/diff.txt" "$results/gate-$commit.txt"
-		echo "ci-bench: the gate against $against did not pass (status $st); nothing recorded" >&2
-		exit "$st"
+		# 1 is a regression; anything else is a run or a build that failed.
+		[ "$st" -eq 1 ] || st=2
+		failed "the gate against $against did not pass (status $st); nothing recorded" "$st"
 	fi
 fi
 
 out=$results/$(date -u +%Y%m%d-%H%M%S)-$commit
-set +e
-"$here/bench.sh" --out "$work/run" "${bench_opts[@]+"${bench_opts[@]}"}"
-st=$?
-set -e
-if [ "$st" -ne 0 ]; then
-	echo "ci-bench: the suite failed (status $st); nothing recorded" >&2
-	exit 2
+if [ -n "$against" ]; then
+	# The gate's run of the working tree is this commit's report.
+	mv "$gate/new" "$out"
+else
+	set +e
+	"$here/bench.sh" --out "$work/run" "${bench_opts[@]+"${bench_opts[@]}"}"
+	st=$?
+	set -e
+	[ "$st" -eq 0 ] || failed "the suite failed (status $st); nothing recorded" 2
+	mv "$work/run" "$out"
 fi
-mv "$work/run" "$out"
-"$build/bench/nvme-qbench" dashboard "$results" -o "$results/dashboard.html.new"
+rm -rf "$work"
+"$build/bench/nvme-qbench" dashboard "$results" -o "$results/dashboard.html.new" >/dev/null ||
+	{ echo "ci-bench: recorded $out, but the dashboard failed" >&2; exit 2; }
 mv "$results/dashboard.html.new" "$results/dashboard.html"
 echo "ci-bench: recorded $out; dashboard $results/dashboard.html" >&2

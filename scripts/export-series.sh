@@ -37,10 +37,12 @@ done
 dir=$top/kernel-patch
 files=()
 [ "$cover" -eq 0 ] || files+=("$dir/0000-cover-letter.patch")
+names=$(series_names "$dir/series") || { echo "export-series: cannot read $dir/series" >&2; exit 1; }
 while read -r name; do
 	[ -n "$name" ] || continue
 	files+=("$dir/$name")
-done < <(series_names "$dir/series")
+done <<<"$names"
+[ "${#files[@]}" -gt "$cover" ] || { echo "export-series: $dir/series names no patch" >&2; exit 1; }
 for f in "${files[@]}"; do
 	[ -f "$f" ] || { echo "export-series: $f is missing" >&2; exit 1; }
 	# Each message of an mbox opens with a "From <sha> <date>" line.
@@ -51,6 +53,7 @@ if [ -z "$output" ]; then
 	cat "${files[@]}"
 else
 	# Never a half-written mbox: write beside it, then rename.
+	trap 'rm -f "$output.tmp.$$"' EXIT
 	cat "${files[@]}" >"$output.tmp.$$"
 	mv "$output.tmp.$$" "$output"
 fi

@@ -47,10 +47,15 @@ Result<void> make_folder(const std::string& dir) {
 }
 
 // The bind library as the jobs will name it: absolute, since fio runs from
-// wherever run.sh is started; the placeholder when none is given.
+// wherever run.sh is started. Not given: the one built beside this binary
+// (build/bench/uqbind/), else the placeholder.
 Result<std::string> preload_path(const std::string& given) {
-  if (given.empty()) return std::string(default_uq_bind_library);
   std::error_code ec;
+  if (given.empty()) {
+    fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path() / "uqbind" /
+                      fs::path(default_uq_bind_library).filename();
+    return !ec && fs::is_regular_file(beside, ec) ? beside.string() : std::string(default_uq_bind_library);
+  }
   if (!fs::is_regular_file(given, ec))
     return usage_error(fmt::format("fio-jobs --preload {}: no such file (the user-queue bind library)", given));
   return fs::absolute(given, ec).string();

@@ -52,7 +52,8 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
   fio->add_option("report", o.files, "the report (JSON) whose workload to write")->required()->expected(1);
   fio->add_option("-o,--output", o.output, "folder to write into (created; default: the current one)");
   fio->add_option("--preload", o.preload,
-                  fmt::format("the user-queue bind library for the uq paths' jobs (default: the placeholder {})",
+                  fmt::format("the user-queue bind library for the uq paths' jobs (default: the one built beside "
+                              "nvme-qbench, else the placeholder {})",
                               default_uq_bind_library));
   fio->callback([&command] { command = "fio-jobs"; });
 

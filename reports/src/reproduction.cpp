@@ -8,7 +8,12 @@ namespace qb {
 
 namespace {
 
-std::string number(double v) { return v == std::floor(v) ? fmt::format("{:.0f}", v) : fmt::format("{}", v); }
+// fio reads a time as a whole number with a unit (its parser takes no
+// fraction): whole seconds as they are, else milliseconds.
+std::string fio_time(double seconds) {
+  return seconds == std::floor(seconds) ? fmt::format("{:.0f}", seconds)
+                                        : fmt::format("{:.0f}ms", std::round(seconds * 1000));
+}
 
 std::string cpu_list(const std::vector<int>& cpus) {
   std::string s;
@@ -34,8 +39,10 @@ void add_engine(const PathSetup& s, Options& o) {
 void add_ring_options(const ReportData& r, const PathSetup& s, const PathAggregate& p, Options& o) {
   if (!s.io_uring) return;
   o.emplace_back("iodepth_batch_submit", std::to_string(s.submit_batch));
+  // nvme-qbench waits for complete_batch completions, then takes all the CQ
+  // holds: fio's nearest is at least that many, at most the depth.
   o.emplace_back("iodepth_batch_complete_min", std::to_string(s.complete_batch));
-  o.emplace_back("iodepth_batch_complete_max", std::to_string(s.complete_batch));
+  o.emplace_back("iodepth_batch_complete_max", std::to_string(s.iodepth));
   if (r.fixed_buffers) o.emplace_back("fixedbufs", "1");
   if (r.registered_files) o.emplace_back("registerfiles", "1");
   if (p.poll) o.emplace_back("hipri", "1");
@@ -45,13 +52,26 @@ void add_ring_options(const ReportData& r, const PathSetup& s, const PathAggrega
 void add_duration(const ReportData& r, Options& o) {
   if (r.runtime_s > 0) {
     o.emplace_back("time_based", "1");
-    o.emplace_back("runtime", number(r.runtime_s));
+    o.emplace_back("runtime", fio_time(r.runtime_s));
   } else if (r.ios > 0) {
-    // fio counts I/Os per job; the report's count is the run's.
+    // fio counts I/Os per job, and stops at size unless io_size says how
+    // much to do; the report's count is the run's.
     auto threads = static_cast<uint64_t>(std::max(r.threads, 1));
-    o.emplace_back("number_ios", std::to_string((r.ios + threads - 1) / threads));
+    uint64_t per_job = (r.ios + threads - 1) / threads;
+    o.emplace_back("io_size", std::to_string(per_job * r.bs));
+    o.emplace_back("number_ios", std::to_string(per_job));
   }
-  if (r.ramp_s > 0) o.emplace_back("ramp_time", number(r.ramp_s));
+  if (r.ramp_s > 0) o.emplace_back("ramp_time", fio_time(r.ramp_s));
+}
+
+bool random_offsets(const ReportData& r) { return r.rw == "randread" || r.rw == "randwrite" || r.rw == "randrw"; }
+
+// Each thread of nvme-qbench works in its own slice of [offset, offset +
+// size), whole blocks, as split_range cuts them; fio's jobs each cover
+// what their size and offset say.
+uint64_t thread_slice_bytes(const ReportData& r) {
+  auto threads = static_cast<uint64_t>(std::max(r.threads, 1));
+  return r.bs ? r.size / r.bs / threads * r.bs : 0;
 }
 
 Options global_options(const ReportData& r, const PathAggregate& p) {
@@ -64,7 +84,10 @@ Options global_options(const ReportData& r, const PathAggregate& p) {
   o.emplace_back("iodepth", std::to_string(s.iodepth));
   add_ring_options(r, s, p, o);
   if (r.offset) o.emplace_back("offset", std::to_string(r.offset));
-  if (r.size) o.emplace_back("size", std::to_string(r.size));
+  if (r.size) o.emplace_back("size", std::to_string(r.threads > 1 ? thread_slice_bytes(r) : r.size));
+  // nvme-qbench draws random blocks with replacement; fio's random map would
+  // read each once a pass, and costs CPU on every I/O.
+  if (random_offsets(r)) o.emplace_back("norandommap", "1");
   add_duration(r, o);
   // One thread per ring, as nvme-qbench runs them, reported as one.
   o.emplace_back("thread", "1");
@@ -77,18 +100,22 @@ Options global_options(const ReportData& r, const PathAggregate& p) {
 std::vector<FioJob> fio_jobs(const ReportData& r, const PathAggregate& p) {
   const PathSetup& s = p.setup;
   std::vector<FioJob> jobs;
+  uint64_t slice = thread_slice_bytes(r);
   if (s.thread_nodes.size() > 1) {
     for (size_t t = 0; t < s.thread_nodes.size(); t++) {
       FioJob j{fmt::format("{}-thread{}", p.path, t), {{"filename", s.thread_nodes[t]}}};
+      if (r.size) j.options.emplace_back("offset", std::to_string(r.offset + t * slice));
       if (!r.cpus.empty()) j.options.emplace_back("cpus_allowed", std::to_string(r.cpus[t % r.cpus.size()]));
       jobs.push_back(std::move(j));
     }
     return jobs;
   }
   FioJob j{p.path, {{"filename", s.node}, {"numjobs", std::to_string(std::max(r.threads, 1))}}};
+  // Job t from offset + t slices on, as nvme-qbench's thread t.
+  if (r.threads > 1 && r.size) j.options.emplace_back("offset_increment", std::to_string(slice));
   if (!r.cpus.empty()) {
-    j.options.emplace_back("cpus_allowed", cpu_list(r.cpus));
-    // Thread t on cpus[t], as --cpus pins them.
+    // Thread t on cpus[t mod n], as --cpus pins them: one thread on the first.
+    j.options.emplace_back("cpus_allowed", r.threads > 1 ? cpu_list(r.cpus) : std::to_string(r.cpus.front()));
     if (r.threads > 1) j.options.emplace_back("cpus_allowed_policy", "split");
   }
   jobs.push_back(std::move(j));
@@ -125,7 +152,11 @@ std::vector<std::string> io_uring_argv(const ReportData& r, const PathAggregate&
     return {};
   }
   std::vector<std::string> a;
-  if (!r.cpus.empty()) a.insert(a.end(), {"taskset", "-c", cpu_list(r.cpus)});
+  if (!r.cpus.empty()) a.insert(a.end(), {"taskset", "-c", r.threads > 1 ? cpu_list(r.cpus) : std::to_string(r.cpus.front())});
+  if (r.threads > 1) notes.push_back("t/io_uring pins no thread to a CPU and gives each the whole device.");
+  notes.push_back("t/io_uring reads the whole device (no offset or size; with -u1 the whole namespace from fio "
+                  "3.35 on), has no ramp time, and sets up its ring as fio does (DEFER_TASKRUN), not as "
+                  "nvme-qbench (COOP_TASKRUN).");
   a.push_back("t/io_uring");
   auto flag = [&a](char f, auto v) { a.push_back(fmt::format("-{}{}", f, v)); };
   flag('b', r.bs);
@@ -157,6 +188,9 @@ Reproduction reproduction(const ReportData& r, const PathAggregate& p, const Rep
     rep.notes.push_back(fmt::format("fio has no equivalent of {}, which checks the mapped CQ before it polls: its "
                                     "lines run the same queue polled as fio polls.",
                                     p.path));
+  if (p.setup.io_uring)
+    rep.notes.push_back("fio reaps completions when its queue fills, nvme-qbench after every submit: their I/Os "
+                        "per system call differ.");
   if (p.user_queue) rep.environment = bind_environment(p.setup, opts, rep.notes);
   rep.global = global_options(r, p);
   rep.jobs = fio_jobs(r, p);

@@ -6,7 +6,8 @@
 # commit adds a deliberate slowdown to every user queue command
 # (tests/lab/uq-slowdown.patch) it fails against the commit before, naming
 # uq-irq's kernel instructions per I/O and not ng-irq's. Also: a revision
-# that does not exist is refused with one line. ng-irq and uq-irq, three
+# that does not exist is refused with one line. scripts/ci-bench.sh
+# records a report and the dashboard. ng-irq and uq-irq, three
 # rounds of one second: the counts need no more.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,4 +60,16 @@ lines = [l for l in r.stdout.splitlines() if "REGRESSION" in l.upper() and "kins
 ok = r.returncode == 1 and any("uq-irq" in l for l in lines) and not any("ng-irq" in l for l in lines)
 sys.exit(0 if ok else 1)
 PY
+# The CI entry point without the gate: a report per commit in the results
+# folder, and the dashboard over them.
+"$top/scripts/ci-bench.sh" --results "$tmp/results" -- --no-build --build "$build" --paths uq-irq --runtime 1 \
+	--rounds 1 --ceiling none --timeout 600 >"$tmp/ci.out" 2>"$tmp/ci.err"
+status=$?
+runs=("$tmp"/results/*-*/compare.json)
+if [ "$status" -eq 0 ] && [ "${#runs[@]}" -eq 1 ] && [ -f "${runs[0]}" ] && [ -s "$tmp/results/dashboard.html" ] &&
+	grep -q "^ci-bench: recorded " "$tmp/ci.err"; then
+	pass "ci-bench.sh recorded one report ($(basename "$(dirname "${runs[0]}")")) and wrote the dashboard"
+else
+	fail "ci-bench.sh: status $status, runs: ${runs[*]}: $(tail -n 5 "$tmp/ci.err")"
+fi
 done_testing

@@ -305,7 +305,7 @@ TEST(Cli, BadOptionMessagesWordForWord) {
        "nvme-qbench: --ceiling: spdk is not a path; known paths: psync, block-irq, block-poll, ng-irq, ng-poll, "
        "uq-irq, uq-poll, uq-poll-check; see nvme-qbench compare --help"},
       {"report {f} --format pdf",
-       "nvme-qbench: --format: pdf is not a format; known formats: text, markdown, html, json; see nvme-qbench "
+       "nvme-qbench: --format: pdf is not a format; known formats: text, markdown, html, json, email; see nvme-qbench "
        "report --help"},
       // CLI11's own checks name the subcommand whose --help to read.
       {"run --device {f} --path block-irq --iodepth 0 --ios 100",
