@@ -284,7 +284,9 @@ mkdir -p "$tmp"
 if [ "$flavor" = host ]; then
 	# The debug-symbol package would take most of the time and the space.
 	rm -f "$work"/host/*.deb "$work"/host/*.buildinfo "$work"/host/*.changes
-	timeout 90m make -C "$src" O="$obj" -j"$jobs" bindeb-pkg \
+	# A distribution configuration builds thousands of modules: hours on
+	# a few cores.
+	timeout 12h make -C "$src" O="$obj" -j"$jobs" bindeb-pkg \
 		DEB_BUILD_PROFILES=pkg.linux-upstream.nokerneldbg >>"$log" 2>&1 ||
 		die "kernel package build failed; last lines of $log:
 $(tail -n 25 "$log")"
