@@ -43,7 +43,7 @@ else
 fi
 
 out=$("$top/scripts/build-kernel.sh" --flavor fast 2>&1)
-if [ $? -eq 2 ] && grep -q "unknown flavor 'fast' (accepted: lab, debug)" <<<"$out"; then
+if [ $? -eq 2 ] && grep -q "unknown flavor 'fast' (accepted: lab, debug, host)" <<<"$out"; then
 	pass "an unknown flavor is rejected with the accepted values"
 else
 	fail "bad flavor: $out"
