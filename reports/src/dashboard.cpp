@@ -85,18 +85,6 @@ std::string reports_table(const ReportSet& set) {
 
 }  // namespace
 
-namespace {
-
-// Whether a file could be a run report: unreadable or unparsable JSON could
-// be a damaged one, and is read (and skipped, with why) as one.
-bool looks_like_run_report(const std::string& file) {
-  std::ifstream in(file);
-  json doc = json::parse(in, nullptr, false);
-  return doc.is_discarded() || !doc.is_object() || doc.contains("schema_version") || doc.contains("runs");
-}
-
-}  // namespace
-
 Result<ReportSet> collect_reports(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -109,11 +97,16 @@ Result<ReportSet> collect_reports(const std::string& dir) {
   std::sort(files.begin(), files.end());
   ReportSet set;
   for (const auto& f : files) {
-    if (!looks_like_run_report(f)) {
+    std::ifstream in(f);
+    json doc = json::parse(in, nullptr, false);
+    // Unreadable or unparsable JSON could be a damaged report: load_report
+    // says why. An object with neither schema_version nor runs is no run
+    // report at all.
+    if (!doc.is_discarded() && doc.is_object() && !doc.contains("schema_version") && !doc.contains("runs")) {
       set.other_json++;
       continue;
     }
-    auto r = load_report(f);
+    auto r = doc.is_discarded() ? load_report(f) : report_from_json(doc, f);
     if (r) {
       r->file = fs::relative(f, dir, ec).string();  // names in the page are the folder's
       set.reports.push_back(std::move(*r));
