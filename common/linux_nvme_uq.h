@@ -47,12 +47,13 @@ struct nvme_uq_state {
 	__u32 depth;		/* entries in the CQ */
 	__u32 cq_head_phase;	/* bits 15:0 CQ head, bit 16 expected phase */
 	__u32 generation;	/* incremented whenever the queue is created */
-	__u32 rsvd0[2];
+	__u32 rsvd0[10];
+	/* statistics of the current owner, on a cache line of their own */
 	__u64 submitted;	/* commands placed on the SQ */
 	__u64 completed;	/* completions reaped, and commands cancelled */
 	__u64 polls;		/* polls of a user_poll queue by its ring */
 	__u64 empty_polls;	/* of those, polls that found no completion */
-	__u64 rsvd[4];
+	__u64 rsvd1[4];
 };
 
 #define NVME_UQ_INFO_POLLED (1U << 0)	  /* a user_poll queue */
