@@ -90,6 +90,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
   if (r.probes) j["probes"] = *r.probes;
   if (r.user_queue) j["user_queue"] = *r.user_queue;
   if (r.instructions) j["instructions"] = *r.instructions;
+  if (r.interrupts) j["interrupts"] = *r.interrupts;
 }
 
 nlohmann::json run_json(const RunRecord& r, int schema_version) {
@@ -146,6 +147,7 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   if (const auto* v = field(j, "probes"); v && v->is_object()) r.probes = *v;
   r.user_queue = j.contains("user_queue") ? read_typed<UserQueueRecord>(j["user_queue"]) : std::nullopt;
   r.instructions = j.contains("instructions") ? read_typed<RunInstructions>(j["instructions"]) : std::nullopt;
+  r.interrupts = j.contains("interrupts") ? read_typed<InterruptsRecord>(j["interrupts"]) : std::nullopt;
 }
 
 std::optional<ReportRuns> read_report_runs(const nlohmann::json& report) {
@@ -158,6 +160,7 @@ std::optional<ReportRuns> read_report_runs(const nlohmann::json& report) {
     return std::nullopt;
   }
   out.instructions = report.contains("instructions") ? read_typed<Instructions>(report["instructions"]) : std::nullopt;
+  out.mmio = report.contains("mmio") ? read_typed<MmioRecord>(report["mmio"]) : std::nullopt;
   return out;
 }
 
@@ -167,6 +170,8 @@ void write_report_runs(nlohmann::json& report, const ReportRuns& runs) {
   report["runs"] = list;
   if (runs.instructions) report["instructions"] = *runs.instructions;
   else report.erase("instructions");
+  if (runs.mmio) report["mmio"] = *runs.mmio;
+  else report.erase("mmio");
 }
 
 Result<void> write_report(const std::string& path, const nlohmann::json& report) {
