@@ -141,8 +141,8 @@ Result<int> cmd_dashboard(const ReportOptions& o) {
   if (!page) return page.error();
   auto w = emit(o.output, *page);
   if (!w) return w.error();
-  fmt::print("{}: {} report(s), {} skipped, {} other JSON file(s) passed over\n", o.output, set->reports.size(),
-             set->skipped.size(), set->other_json);
+  fmt::print("{}: {} report(s), {} skipped, {} other JSON file(s) and {} MMIO-counting boot(s) passed over\n",
+             o.output, set->reports.size(), set->skipped.size(), set->other_json, set->mmio_boots);
   return exit_ok;
 }
 
