@@ -343,7 +343,7 @@ TEST(Targets, TheJsonFormatCarriesVerdictsAndTargets) {
   ASSERT_TRUE(out.ok());
   json j = json::parse(*out);
   const json& r = j["reports"][0];
-  EXPECT_EQ(r["targets"].size(), 6u);
+  EXPECT_EQ(r["targets"].size(), 8u);
   EXPECT_EQ(r["targets"][2]["status"], "met");
   EXPECT_EQ(r["runs"].size(), doc["runs"].size());
   EXPECT_DOUBLE_EQ(r["ceiling"]["iops"].get<double>(), 0);  // no ceiling runs: not measured
