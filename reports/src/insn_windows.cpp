@@ -75,21 +75,18 @@ AttachedPaths attach_runs(std::vector<RunRecord>& runs, const InsnWindowFile& fi
     ri.useful_kernel_per_io =
         marked ? per_io(w.kernel - std::min(w.kernel, *w.empty_kernel), ios) : per_io(w.kernel, ios);
     ri.empty_polls_separated = marked;
-    if (counts_mmio(w)) {
-      ri.mmio_doorbell_writes = w.mmio_doorbell;
-      ri.mmio_other_writes = w.mmio_other;
-      ri.mmio_doorbell_per_io = per_io(*w.mmio_doorbell, ios);
-      ri.mmio_other_per_io = per_io(*w.mmio_other, ios);
-    }
+    if (counts_mmio(w))
+      ri.mmio = RunMmioWrites{*w.mmio_doorbell, *w.mmio_other, per_io(*w.mmio_doorbell, ios),
+                              per_io(*w.mmio_other, ios)};
     r.instructions = ri;
     if (!kern.count(r.path)) order.push_back(r.path);
     if (ios > 0) {
       kern[r.path].push_back(*ri.kernel_per_io);
       user[r.path].push_back(*ri.user_per_io);
       useful[r.path].push_back(*ri.useful_kernel_per_io);
-      if (ri.mmio_doorbell_per_io) {
-        doorbell[r.path].push_back(*ri.mmio_doorbell_per_io);
-        other[r.path].push_back(*ri.mmio_other_per_io);
+      if (ri.mmio) {
+        doorbell[r.path].push_back(*ri.mmio->doorbell_per_io);
+        other[r.path].push_back(*ri.mmio->other_per_io);
       }
     } else {
       kern[r.path];

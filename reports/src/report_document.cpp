@@ -353,7 +353,7 @@ Section mmio_section(const ReportData& r) {
            "every other store to device memory, the local APIC's end-of-interrupt above all. Under a hypervisor "
            "each one is an exit.",
        "Interrupts are /proc/interrupts over each measured window: device counts the controller's queue vectors, "
-       "all counts every line, timer ticks included (which follow wall-clock time). '-': not measured."}));
+       "all counts every line, timer ticks included (which follow wall-clock time). '-': no figure recorded."}));
   Table t{{"path", "doorbell/IO", "other MMIO/IO", "device irq/IO", "all irq/IO"}, {}};
   auto or_dash = [](bool have, const Summary& v) { return have ? fmt::format("{:.3f}", v.median) : "-"; };
   for (const auto& p : r.paths)

@@ -24,6 +24,36 @@ void read_field(const nlohmann::json& j, const char* key, T& out) {
 
 }  // namespace
 
+void to_json(nlohmann::json& j, const RunInstructions& r) {
+  j = nlohmann::json{{"window", r.window},
+                     {"kernel", r.kernel},
+                     {"user", r.user},
+                     {"kernel_per_io", r.kernel_per_io},
+                     {"user_per_io", r.user_per_io},
+                     {"marked_polls", r.marked_polls},
+                     {"empty_polls", r.empty_polls},
+                     {"empty_poll_kernel", r.empty_poll_kernel},
+                     {"empty_poll_user", r.empty_poll_user},
+                     {"useful_kernel_per_io", r.useful_kernel_per_io},
+                     {"empty_polls_separated", r.empty_polls_separated}};
+  if (r.mmio) j["mmio"] = *r.mmio;
+}
+
+void from_json(const nlohmann::json& j, RunInstructions& r) {
+  read_field(j, "window", r.window);
+  read_field(j, "kernel", r.kernel);
+  read_field(j, "user", r.user);
+  read_field(j, "kernel_per_io", r.kernel_per_io);
+  read_field(j, "user_per_io", r.user_per_io);
+  read_field(j, "marked_polls", r.marked_polls);
+  read_field(j, "empty_polls", r.empty_polls);
+  read_field(j, "empty_poll_kernel", r.empty_poll_kernel);
+  read_field(j, "empty_poll_user", r.empty_poll_user);
+  read_field(j, "useful_kernel_per_io", r.useful_kernel_per_io);
+  read_field(j, "empty_polls_separated", r.empty_polls_separated);
+  r.mmio = j.contains("mmio") ? read_typed<RunMmioWrites>(j["mmio"]) : std::nullopt;
+}
+
 void to_json(nlohmann::json& j, const DeviceRecord& d) {
   j = nlohmann::json{{"path", d.path},
                      {"kind", d.kind},
@@ -96,7 +126,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
 nlohmann::json run_json(const RunRecord& r, int schema_version) {
   nlohmann::json j = r;
   if (schema_version >= 2) return j;
-  for (const char* k : {"order_in_round", "cpu", "kernel_entries", "hw_counters"}) j.erase(k);
+  for (const char* k : {"order_in_round", "cpu", "kernel_entries", "hw_counters", "interrupts"}) j.erase(k);
   for (const char* k : {"histogram", "stamp_error_ns", "stamp_error_p50_ns", "stamp_error_p99_ns"})
     j["latency_ns"].erase(k);
   for (auto& t : j["threads"]) t.erase("cpu_ns");

@@ -75,11 +75,21 @@ struct UserQueueRecord {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserQueueRecord, node, name, qid, type, depth, counters,
                                                 empty_poll_share, counters_error)
 
+// runs[].instructions.mmio: the guest's stores to device memory in the
+// window (the plugin's mmio=on), NVMe doorbells apart from the others;
+// per-I/O figures null without I/O.
+struct RunMmioWrites {
+  uint64_t doorbell_writes = 0, other_writes = 0;
+  std::optional<double> doorbell_per_io, other_per_io;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunMmioWrites, doorbell_writes, other_writes, doorbell_per_io,
+                                                other_per_io)
+
 // runs[].instructions: the lab's instruction counts over one run's window,
 // as attach-windows writes them. Per-I/O figures are null for a run without
 // I/O; the empty-poll figures are null unless the run marked its polls;
-// the MMIO figures (added later, absent from earlier reports) are null
-// unless the plugin counted MMIO stores (mmio=on).
+// mmio (added later) is absent unless the plugin counted MMIO stores, so
+// documents without it keep their layout.
 struct RunInstructions {
   unsigned window = 0;  // the window's number in the plugin's file, from 1
   std::optional<uint64_t> kernel, user;  // always written; a reader without them has no counts
@@ -87,13 +97,10 @@ struct RunInstructions {
   std::optional<uint64_t> marked_polls, empty_polls, empty_poll_kernel, empty_poll_user;
   std::optional<double> useful_kernel_per_io;  // kernel minus the empty polls' kernel work
   bool empty_polls_separated = false;
-  std::optional<uint64_t> mmio_doorbell_writes, mmio_other_writes;
-  std::optional<double> mmio_doorbell_per_io, mmio_other_per_io;
+  std::optional<RunMmioWrites> mmio;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunInstructions, window, kernel, user, kernel_per_io, user_per_io,
-                                                marked_polls, empty_polls, empty_poll_kernel, empty_poll_user,
-                                                useful_kernel_per_io, empty_polls_separated, mmio_doorbell_writes,
-                                                mmio_other_writes, mmio_doorbell_per_io, mmio_other_per_io)
+void to_json(nlohmann::json& j, const RunInstructions& r);
+void from_json(const nlohmann::json& j, RunInstructions& r);
 
 // The top-level "instructions": whether windows were attached, and the
 // medians per path when they were.
