@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runtime: about 200 s (scripts/test.sh starts the longest tests first)
+# Runtime: about 250 s (scripts/test.sh starts the longest tests first)
 # Description: the instruction-counting TCG plugin counts exactly what a
 # guest program runs between two markers: marker_loop N executes 2N user
 # instructions in its window (plus the closing marker and loop exit), and
