@@ -10,6 +10,12 @@
 # (printed), report.md, report.html, analysis.json (verdicts and targets as
 # data).
 #
+# With --mmio, a second boot runs every path once more with the plugin's
+# mmio=on, which counts the guest's stores to device memory (doorbells
+# apart); its figures go into the main report, whose instruction counts
+# stay those of the first boot: the memory callback slows the guest
+# severalfold and would shift them.
+#
 # With --against REF, the suite runs in the lab on two kernels, the series
 # at git REF and the working tree's, one boot after the other, and
 # nvme-qbench diff gates the second against the first on kernel
@@ -25,8 +31,8 @@ top=$(dirname "$here")
 usage() {
 	cat <<'EOF'
 Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
-                       [--ceiling LIST] [--probes] [--no-insn] [--build DIR]
-                       [--timeout S]
+                       [--ceiling LIST] [--probes] [--no-insn] [--mmio]
+                       [--build DIR] [--timeout S]
        scripts/bench.sh --device /dev/nvmeXnY [--cpus LIST] [--no-build]
                        [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                        [--ceiling LIST] [--probes] [--build DIR]
@@ -45,7 +51,8 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                 instructions per I/O, on the paths whose counts do not
                 include polling. Exit 0 pass, 1 regression (the paths and
                 metrics named), 2 a run failed. Results: base/ and new/
-                under --out, the verdict in diff.txt.
+                under --out, the verdict in diff.txt. With --mmio, the
+                working tree's side counts MMIO writes too (not gated).
   --threshold PCT  --against: how much worse a count may get (default: 2)
   --kernel FILE lab: boot this bzImage instead of building the lab kernel
 
@@ -64,6 +71,12 @@ Usage: scripts/bench.sh [--runtime S] [--rounds N] [--paths LIST] [--out DIR]
                 the best path's)
   --no-insn     do not count guest instructions (the TCG plugin slows the
                 guest by about a third)
+  --mmio        lab: after the suite, boot again and run each path once
+                (no ceiling runs, no probes) with the plugin counting MMIO
+                writes (doorbells apart); the report shows them per I/O
+                beside its own boot's interrupts per I/O. The memory
+                callback slows that boot severalfold, so its instruction
+                counts are not used; results in mmio/ under --out
   --out DIR     results folder (default: results/YYYYmmdd-HHMMSS)
   --build DIR   CMake build folder (default: build)
   --timeout S   wall-clock limit of the guest, boot to power-off (default:
@@ -74,7 +87,7 @@ EOF
 runtime=5 rounds=3 paths=block-irq,ng-irq,uq-irq,block-poll,ng-poll,uq-poll,uq-poll-check,psync
 probes=()
 ceiling=ng-irq,ng-poll ceiling_depth=256 ceiling_batch=64
-insn=1
+insn=1 mmio=0
 against='' threshold=2 kernel=''
 device='' cpus='' no_build=0
 paths_given=0
@@ -96,6 +109,7 @@ while [ $# -gt 0 ]; do
 	--probes) probes=(--probes --probe-cost); shift ;;
 	--ceiling) ceiling=${2:?--ceiling needs a list or none}; shift 2 ;;
 	--no-insn) insn=0; shift ;;
+	--mmio) mmio=1; shift ;;
 	--build) build=${2:?--build needs a folder}; shift 2 ;;
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
@@ -113,6 +127,7 @@ if [ -n "$against" ]; then
 fi
 [ -z "$kernel" ] || [ -f "$kernel" ] || { echo "bench: --kernel $kernel does not exist" >&2; exit 2; }
 if [ -n "$device" ]; then
+	[ "$mmio" -eq 0 ] || { echo "bench: --mmio counts MMIO writes with the lab's TCG plugin; it does not take --device" >&2; exit 2; }
 	# Neither the lab's plugin nor its kernel exists on a real machine.
 	insn=0
 	[ -b "$device" ] || { echo "bench: --device $device is not a block device; give an NVMe namespace, /dev/nvmeXnY" >&2; exit 2; }
@@ -130,7 +145,7 @@ else
 	echo "== building nvme-qbench" >&2
 	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
 	targets=(--target nvme-qbench)
-	[ "$insn" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
+	[ "$insn" -eq 0 ] && [ "$mmio" -eq 0 ] || targets+=(--target insn_window --target insn_profile)
 	cmake --build "$build" -j"$(nproc)" "${targets[@]}" >/dev/null || exit 2
 fi
 mkdir -p "$out"
@@ -155,10 +170,13 @@ if [ -n "$against" ]; then
 		--ceiling "$ceiling" --timeout "$timeout_s" "${probes[@]+"${probes[@]}"}")
 	for side in base new; do
 		k=$base_kernel
-		[ "$side" = base ] || k=$new_kernel
+		side_opts=()
+		# MMIO writes are shown, not gated: counted for the working tree's
+		# report only.
+		[ "$side" = base ] || { k=$new_kernel; [ "$mmio" -eq 0 ] || side_opts=(--mmio); }
 		echo "== $side: suite on $(basename "$(dirname "$k")")" >&2
 		set +e
-		"$0" "${same[@]}" --kernel "$k" --out "$out/$side" >"$out/$side.txt"
+		"$0" "${same[@]}" "${side_opts[@]+"${side_opts[@]}"}" --kernel "$k" --out "$out/$side" >"$out/$side.txt"
 		st=$?
 		set -e
 		[ "$st" -eq 0 ] || { echo "bench: the $side run failed (status $st); see $out/$side.txt and $out/$side/" >&2; exit 2; }
@@ -292,27 +310,39 @@ if [ "$insn" -eq 1 ]; then
 		--plugin "$build/tcg-plugin/insn_profile.so,out=$profile")
 fi
 # The suite: the same workload in the lab and on a real machine.
-suite=("$qb" compare --paths "$paths" \
-	--baseline "$baseline" --rw randread --bs 512 --iodepth 128 --submit-batch 32 \
-	--complete-batch 32 --fixed-buffers --registered-files --ramp 1 \
-	--runtime "$runtime" --rounds "$rounds" "${ceiling_opts[@]+"${ceiling_opts[@]}"}" \
+workload=(--rw randread --bs 512 --iodepth 128 --submit-batch 32 --complete-batch 32
+	--fixed-buffers --registered-files --ramp 1 --runtime "$runtime")
+suite=("$qb" compare --paths "$paths" --baseline "$baseline" "${workload[@]}" \
+	--rounds "$rounds" "${ceiling_opts[@]+"${ceiling_opts[@]}"}" \
 	"${probes[@]+"${probes[@]}"}" --quiet --progress second \
 	--json "$out/compare.json")
+# lab_boot RESULTS LOG PLUGIN_OPTION... -- COMMAND...: one boot of the lab
+# kernel running COMMAND on the lab's controller, its progress shown; the
+# status is COMMAND's (or the VM's).
+lab_boot() {
+	local results=$1 log=$2 plugins=()
+	shift 2
+	while [ "$1" != -- ]; do plugins+=("$1"); shift; done
+	shift
+	# One poll queue (the driver caps poll_queues at the CPU count; the lab
+	# has 1) and one user queue of each type; 16 queue pairs leave room.
+	"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$results" --timeout "$timeout_s" \
+		"${plugins[@]+"${plugins[@]}"}" \
+		--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
+		"$@" --device /dev/nvme0n1 --cpus 0 | show_progress "$log"
+	return "${PIPESTATUS[0]}"
+}
 : >"$out/compare.log"
 set +e
 if [ -n "$device" ]; then
 	echo "== running on $device (kernel $(uname -r), CPU $cpus)" >&2
 	"${suite[@]}" --device "$device" --cpus "$cpus" | show_progress "$out/compare.log"
+	status=${PIPESTATUS[0]}
 else
 	echo "== running in the lab (QEMU TCG, 1 vCPU, emulated NVMe on null-co)" >&2
-	# One poll queue (the driver caps poll_queues at the CPU count; the lab
-	# has 1) and one user queue of each type; 16 queue pairs leave room.
-	"$here/vm" --kernel "$kernel" --nvme null,size=8G,qpairs=16 --results "$out" --timeout "$timeout_s" \
-		"${plugin_opts[@]+"${plugin_opts[@]}"}" \
-		--append "nvme.poll_queues=1 nvme.user_irq_queues=1 nvme.user_poll_queues=1" -- \
-		"${suite[@]}" --device /dev/nvme0n1 --cpus 0 | show_progress "$out/compare.log"
+	lab_boot "$out" "$out/compare.log" "${plugin_opts[@]+"${plugin_opts[@]}"}" -- "${suite[@]}"
+	status=$?
 fi
-status=${PIPESTATUS[0]}
 set -e
 # Status 1: the run finished but saw I/O errors; the reports name them.
 [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || { cat "$out/compare.log"; exit "$status"; }
@@ -334,6 +364,33 @@ if [ "$insn" -eq 1 ]; then
 		rm -f "$profile"
 	fi
 fi
+# MMIO writes per I/O: a boot of their own, one round of every path, whose
+# figures go into the main report. The plugin's memory callback on every
+# guest store slows that guest severalfold, so its instruction counts (in
+# mmio/compare.json) are not the report's.
+if [ "$mmio" -eq 1 ]; then
+	mkdir -p "$out/mmio"
+	rm -f "$out/mmio/insn-windows.txt"
+	echo "== counting MMIO writes: one round of each path in a boot of its own (mmio/)" >&2
+	: >"$out/mmio/compare.log"
+	set +e
+	lab_boot "$out/mmio" "$out/mmio/compare.log" \
+		--plugin "$build/tcg-plugin/insn_window.so,out=$out/mmio/insn-windows.txt,mmio=on" -- \
+		"$qb" compare --paths "$paths" --baseline "$baseline" "${workload[@]}" --rounds 1 \
+		--quiet --progress second --json "$out/mmio/compare.json"
+	mmio_status=$?
+	set -e
+	if [ "$mmio_status" -ne 0 ] && [ "$mmio_status" -ne 1 ]; then
+		cat "$out/mmio/compare.log"
+		echo "bench: the MMIO boot failed (status $mmio_status); see $out/mmio/" >&2
+		exit "$mmio_status"
+	fi
+	# attach-mmio names its source as given: a path relative to the report.
+	if ! "$qb" attach-windows "$out/mmio/compare.json" "$out/mmio/insn-windows.txt" >&2 ||
+		! (cd "$out" && "$qb" attach-mmio compare.json mmio/compare.json >&2); then
+		echo "bench: MMIO counts not attached (see above); the report says MMIO was not counted" >&2
+	fi
+fi
 "$qb" report "$out/compare.json" --format markdown -o "$out/report.md"
 "$qb" report "$out/compare.json" --format html -o "$out/report.html"
 "$qb" report "$out/compare.json" --format text -o "$out/report.txt"
@@ -342,7 +399,9 @@ cat "$out/report.txt"
 if [ -n "$device" ]; then
 	echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, paths.txt, list.json)" >&2
 else
-	echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt, insn-profile.txt)" >&2
+	extra=''
+	[ "$mmio" -eq 0 ] || extra=', mmio/ (the MMIO boot)'
+	echo "== reports in $out (report.txt, report.md, report.html, analysis.json, compare.json, insn-windows.txt, insn-profile.txt$extra)" >&2
 fi
 [ "$status" -eq 0 ] || echo "bench: the run saw I/O errors; see the reports" >&2
 exit "$status"

@@ -15,7 +15,7 @@ inline constexpr int exit_io_errors = 1;  // the run finished but saw I/O errors
 inline constexpr int exit_usage = 2;      // invalid option or unsupported setup; nothing was written
 inline constexpr int exit_regression = 1;  // diff: a metric regressed
 inline constexpr int exit_inconclusive = 3;  // diff: no regression, but a worse metric could not be tested
-inline constexpr int exit_not_attached = 1;  // attach-windows: windows and runs do not match
+inline constexpr int exit_not_attached = 1;  // attach-windows, attach-mmio: nothing attached
 
 Result<int> cmd_run_or_compare(CliOptions& o, const std::vector<std::string>& argv);
 Result<int> cmd_list(const CliOptions& o);
@@ -24,6 +24,7 @@ Result<int> cmd_report(const ReportOptions& o);
 Result<int> cmd_diff(const ReportOptions& o);
 Result<int> cmd_dashboard(const ReportOptions& o);
 Result<int> cmd_attach_windows(const ReportOptions& o);
+Result<int> cmd_attach_mmio(const ReportOptions& o);
 // fio_jobs_command.cpp
 Result<int> cmd_fio_jobs(const ReportOptions& o);
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
              : opts.command == "diff"      ? qb::cmd_diff(opts.report)
              : opts.command == "dashboard" ? qb::cmd_dashboard(opts.report)
              : opts.command == "attach-windows" ? qb::cmd_attach_windows(opts.report)
+             : opts.command == "attach-mmio" ? qb::cmd_attach_mmio(opts.report)
              : opts.command == "fio-jobs"  ? qb::cmd_fio_jobs(opts.report)
                                            : qb::cmd_run_or_compare(opts, args);
     if (!r) {

@@ -47,6 +47,14 @@ void add_report_commands(CLI::App& app, ReportOptions& o, std::string& command) 
   att->add_option("-o,--output", o.output, "write the report here (default: rewrite REPORT.json)");
   att->callback([&command] { command = "attach-windows"; });
 
+  auto* mmio = app.add_subcommand(
+      "attach-mmio",
+      "attach the MMIO writes per I/O that another report's runs counted (a boot of their own with the plugin's "
+      "mmio=on, windows attached) to a report's paths; exit 1 and attach nothing when it counted none of them");
+  mmio->add_option("files", o.files, "REPORT.json MMIO-REPORT.json")->required()->expected(2);
+  mmio->add_option("-o,--output", o.output, "write the report here (default: rewrite REPORT.json)");
+  mmio->callback([&command] { command = "attach-mmio"; });
+
   auto* fio = app.add_subcommand("fio-jobs", "write a report's workload as one fio job file per path (PATH.fio) and a "
                                              "run.sh that runs them all; it exits 1 if any fio run fails");
   fio->add_option("report", o.files, "the report (JSON) whose workload to write")->required()->expected(1);

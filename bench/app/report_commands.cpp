@@ -79,15 +79,40 @@ Result<int> cmd_diff(const ReportOptions& o) {
   return d.inconclusive() ? exit_inconclusive : exit_ok;
 }
 
-Result<int> cmd_attach_windows(const ReportOptions& o) {
-  const std::string& report_file = o.files.at(0);
-  const std::string& windows_file = o.files.at(1);
-  // Checked like any report first: a file report cannot read is refused.
-  auto check = load_report(report_file);
+namespace {
+
+// A report as attach-windows and attach-mmio rewrite it: checked like any
+// report first (a file report cannot read is refused), then as JSON.
+Result<nlohmann::json> read_report_json(const std::string& file) {
+  auto check = load_report(file);
   if (!check) return check.error();
-  std::ifstream rin(report_file);
-  nlohmann::json doc = nlohmann::json::parse(rin, nullptr, false);
-  if (doc.is_discarded()) return usage_error(fmt::format("{}: not valid JSON", report_file));
+  std::ifstream in(file);
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded()) return usage_error(fmt::format("{}: not valid JSON", file));
+  return doc;
+}
+
+// Writes the rewritten report and says what was attached; exit 1 when
+// nothing was.
+Result<int> finish_attach(const char* command, const ReportOptions& o, const nlohmann::json& doc,
+                          const AttachOutcome& a) {
+  const std::string& out = o.output.empty() ? o.files.at(0) : o.output;
+  auto w = write_report(out, doc);
+  if (!w) return w.error();
+  if (!a.attached) {
+    fmt::print(stderr, "nvme-qbench: {}: {}\n", command, a.message);
+    return exit_not_attached;
+  }
+  fmt::print("{}: {}\n", out, a.message);
+  return exit_ok;
+}
+
+}  // namespace
+
+Result<int> cmd_attach_windows(const ReportOptions& o) {
+  const std::string& windows_file = o.files.at(1);
+  auto doc = read_report_json(o.files.at(0));
+  if (!doc) return doc.error();
   std::ifstream win(windows_file);
   if (!win) return usage_error(fmt::format("{}: cannot read the instruction windows", windows_file));
   std::stringstream text;
@@ -95,15 +120,17 @@ Result<int> cmd_attach_windows(const ReportOptions& o) {
   auto windows = parse_insn_windows(text.str());
   if (!windows) return usage_error(fmt::format("{}: {}", windows_file, windows.error().message));
   std::string source = std::filesystem::path(windows_file).filename().string();
-  AttachOutcome a = attach_insn_windows(doc, *windows, source);
-  auto w = write_report(o.output.empty() ? report_file : o.output, doc);
-  if (!w) return w.error();
-  if (!a.attached) {
-    fmt::print(stderr, "nvme-qbench: attach-windows: {}\n", a.message);
-    return exit_not_attached;
-  }
-  fmt::print("{}: {}\n", o.output.empty() ? report_file : o.output, a.message);
-  return exit_ok;
+  AttachOutcome a = attach_insn_windows(*doc, *windows, source);
+  return finish_attach("attach-windows", o, *doc, a);
+}
+
+Result<int> cmd_attach_mmio(const ReportOptions& o) {
+  auto doc = read_report_json(o.files.at(0));
+  if (!doc) return doc.error();
+  auto counted = read_report_json(o.files.at(1));
+  if (!counted) return counted.error();
+  AttachOutcome a = attach_separate_mmio(*doc, *counted, o.files.at(1));
+  return finish_attach("attach-mmio", o, *doc, a);
 }
 
 Result<int> cmd_dashboard(const ReportOptions& o) {
@@ -114,8 +141,8 @@ Result<int> cmd_dashboard(const ReportOptions& o) {
   if (!page) return page.error();
   auto w = emit(o.output, *page);
   if (!w) return w.error();
-  fmt::print("{}: {} report(s), {} skipped, {} other JSON file(s) passed over\n", o.output, set->reports.size(),
-             set->skipped.size(), set->other_json);
+  fmt::print("{}: {} report(s), {} skipped, {} other JSON file(s) and {} MMIO-counting boot(s) passed over\n",
+             o.output, set->reports.size(), set->skipped.size(), set->other_json, set->mmio_boots);
   return exit_ok;
 }
 

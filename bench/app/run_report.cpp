@@ -217,6 +217,14 @@ std::optional<HwCountersRecord> hw_counters_record(const PathResult& r) {
                           per_io_or_null(static_cast<double>(c.instructions_kernel), r.ios)};
 }
 
+std::optional<InterruptsRecord> interrupts_record(const PathResult& r) {
+  if (!r.interrupts) return std::nullopt;
+  const InterruptCounts& c = *r.interrupts;
+  return InterruptsRecord{c.total, c.device, r.irq_controller, per_io_or_null(static_cast<double>(c.total), r.ios),
+                          r.irq_controller.empty() ? std::nullopt
+                                                   : per_io_or_null(static_cast<double>(c.device), r.ios)};
+}
+
 ThreadRecord thread_record(const ThreadResult& t) {
   double ios = static_cast<double>(t.ios);
   return ThreadRecord{t.thread,
@@ -276,6 +284,7 @@ RunRecord run_record(const ReportInput::Run& run, IrqTimeAccounting irq_time) {
   rec.cpu = cpu_record(r, irq_time);
   rec.kernel_entries = kernel_entries_record(r, run.path->io_uring);
   rec.hw_counters = hw_counters_record(r);
+  rec.interrupts = interrupts_record(r);
   if (run.probes) rec.probes = probe_window_json(*run.probes);
   if (run.user_queue) rec.user_queue = user_queue_record(*run.user_queue);
   return rec;

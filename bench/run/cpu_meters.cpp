@@ -47,6 +47,58 @@ std::optional<CpuIrqTimes> read_cpu_irq_times(const std::vector<int>& cpus, cons
   return parse_proc_stat_irq(ss.str(), cpus, sysconf(_SC_CLK_TCK));
 }
 
+namespace {
+
+// Whether an interrupt line's name is one of controller's queue vectors:
+// nvme0q3 or nvme0uq1 for nvme0 (not nvme01q1, another controller's).
+bool is_queue_vector(std::string_view name, const std::string& controller) {
+  if (controller.empty() || !name.starts_with(controller)) return false;
+  name.remove_prefix(controller.size());
+  if (name.starts_with("uq")) name.remove_prefix(2);
+  else if (name.starts_with("q")) name.remove_prefix(1);
+  else return false;
+  return !name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<InterruptCounts> parse_proc_interrupts(std::string_view text, const std::string& controller) {
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  // "           CPU0       CPU1": the columns each line then counts in.
+  if (!std::getline(lines, line)) return std::nullopt;
+  std::istringstream header(line);
+  size_t ncpus = 0;
+  for (std::string tok; header >> tok;) {
+    if (!tok.starts_with("CPU")) return std::nullopt;
+    ncpus++;
+  }
+  if (ncpus == 0) return std::nullopt;
+  InterruptCounts c;
+  while (std::getline(lines, line)) {
+    // " 32:  201  PCI-MSIX-0000:01:00.0  1-edge  nvme0q1", "LOC:  2207  Local timer interrupts"
+    std::istringstream in(line);
+    std::string head;
+    if (!(in >> head) || head.back() != ':' || head == "ERR:" || head == "MIS:") continue;
+    uint64_t sum = 0, v = 0;
+    for (size_t cpu = 0; cpu < ncpus && in >> v; cpu++) sum += v;
+    in.clear();
+    std::string tok, name;
+    while (in >> tok) name = tok;
+    c.total += sum;
+    if (is_queue_vector(name, controller)) c.device += sum;
+  }
+  return c;
+}
+
+std::optional<InterruptCounts> read_interrupts(const std::string& controller, const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_proc_interrupts(ss.str(), controller);
+}
+
 HwCounts operator-(const HwCounts& a, const HwCounts& b) {
   return HwCounts{a.cycles_user - b.cycles_user, a.cycles_kernel - b.cycles_kernel,
                   a.instructions_user - b.instructions_user, a.instructions_kernel - b.instructions_kernel};

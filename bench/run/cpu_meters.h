@@ -1,7 +1,8 @@
 // What a run costs the CPUs beyond its threads' own time, over the
 // measured window: the irq and softirq time of the CPUs the threads are
-// pinned to (/proc/stat), and the hardware's cycles and instructions, user
-// and kernel apart (perf_event_open), where the machine has a PMU.
+// pinned to (/proc/stat), the interrupts delivered (/proc/interrupts), and
+// the hardware's cycles and instructions, user and kernel apart
+// (perf_event_open), where the machine has a PMU.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,21 @@ struct CpuIrqTimes {
 std::optional<CpuIrqTimes> parse_proc_stat_irq(std::string_view text, const std::vector<int>& cpus,
                                                long ticks_per_s);
 std::optional<CpuIrqTimes> read_cpu_irq_times(const std::vector<int>& cpus, const std::string& path = "/proc/stat");
+
+// Interrupts delivered, from /proc/interrupts, summed over CPUs: every
+// line (timer ticks, IPIs and other devices included; ERR and MIS, which
+// count errors, left out), and the lines of one NVMe controller's queue
+// vectors, named <controller>q<N> (blk-mq and admin queues) or
+// <controller>uq<N> (user_irq queues). A window's figures are the
+// difference of two reads.
+struct InterruptCounts {
+  uint64_t total = 0, device = 0;
+};
+
+// From the text of /proc/interrupts; unset without its CPU header line.
+std::optional<InterruptCounts> parse_proc_interrupts(std::string_view text, const std::string& controller);
+std::optional<InterruptCounts> read_interrupts(const std::string& controller,
+                                               const std::string& path = "/proc/interrupts");
 
 struct HwCounts {
   uint64_t cycles_user = 0, cycles_kernel = 0, instructions_user = 0, instructions_kernel = 0;

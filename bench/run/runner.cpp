@@ -708,8 +708,8 @@ class Control {
 };
 
 // The run's own measures over the window, outermost of its window hooks:
-// the irq and softirq time of the CPUs the threads are pinned to, and the
-// hardware counters. Counted per CPU when every thread is pinned, so that
+// the irq and softirq time of the CPUs the threads are pinned to, the
+// interrupts delivered, and the hardware counters. Counted per CPU when every thread is pinned, so that
 // interrupt work done on those CPUs while a thread sleeps is the path's
 // cost, as in the lab's instruction counts (which cover the whole guest
 // CPU); per thread otherwise (a thread that migrates would leave a CPU
@@ -718,6 +718,7 @@ class RunMeters final : public WindowHooks {
  public:
   RunMeters(const Shared& sh, WindowHooks* next) : next_(next) {
     const WorkloadOptions& w = sh.spec->workload;
+    if (sh.spec->device.ctrl) controller_ = sh.spec->device.ctrl->name;
     for (unsigned t = 0; t < w.threads && !w.cpus.empty(); t++) {
       int cpu = w.cpus[t % w.cpus.size()];
       if (std::find(cpus_.begin(), cpus_.end(), cpu) == cpus_.end()) cpus_.push_back(cpu);
@@ -732,18 +733,24 @@ class RunMeters final : public WindowHooks {
 
   void window_start() override {
     if (!cpus_.empty()) irq0_ = read_cpu_irq_times(cpus_);
+    interrupts0_ = read_interrupts(controller_);
     hw0_ = read_hw();
     if (next_) next_->window_start();
   }
   void window_end() override {
     if (next_) next_->window_end();
     hw1_ = read_hw();
+    interrupts1_ = read_interrupts(controller_);
     if (!cpus_.empty()) irq1_ = read_cpu_irq_times(cpus_);
   }
 
   void fill(PathResult& res) const {
     if (irq0_ && irq1_)
       res.cpu_irq = CpuIrqTimes{irq1_->irq_ns - irq0_->irq_ns, irq1_->softirq_ns - irq0_->softirq_ns};
+    if (interrupts0_ && interrupts1_)
+      res.interrupts =
+          InterruptCounts{interrupts1_->total - interrupts0_->total, interrupts1_->device - interrupts0_->device};
+    res.irq_controller = controller_;
     res.hw_note = note_;
     if (hw_) res.hw_scope = hw_->scope();
     if (hw0_ && hw1_) {
@@ -770,6 +777,8 @@ class RunMeters final : public WindowHooks {
   std::string note_;
   std::optional<std::vector<HwGroupRead>> hw0_, hw1_;
   std::optional<CpuIrqTimes> irq0_, irq1_;
+  std::string controller_;
+  std::optional<InterruptCounts> interrupts0_, interrupts1_;
 };
 
 // The run's figures from its threads'.

@@ -102,6 +102,11 @@ struct PathResult {
   // irq and softirq time of the CPUs the threads are pinned to, over the
   // window; unset when they are not pinned or /proc/stat was unreadable.
   std::optional<CpuIrqTimes> cpu_irq;
+  // Interrupts delivered over the window, all and those of irq_controller
+  // (the device's controller; "" when the device is not an NVMe
+  // namespace); unset when /proc/interrupts was unreadable.
+  std::optional<InterruptCounts> interrupts;
+  std::string irq_controller;
   // Hardware cycles and instructions over the window, and where they were
   // counted; unset with hw_note saying why (no PMU, no permission).
   std::optional<HwCounts> hw;

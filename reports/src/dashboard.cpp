@@ -107,7 +107,9 @@ Result<ReportSet> collect_reports(const std::string& dir) {
       continue;
     }
     auto r = doc.is_discarded() ? load_report(f) : report_from_json(doc, f);
-    if (r) {
+    if (r && r->mmio_boot == "same") {
+      set.mmio_boots++;
+    } else if (r) {
       r->file = fs::relative(f, dir, ec).string();  // names in the page are the folder's
       set.reports.push_back(std::move(*r));
     }

@@ -1,6 +1,6 @@
 // JSON for CI: what the other formats conclude from a report, as data: the
-// device's ceiling, the verdict of every path and run, the efficiency and
-// instruction figures, and the targets. The report itself stays the source.
+// device's ceiling, the verdict of every path and run, the efficiency,
+// instruction, MMIO and interrupt figures, and the targets. The report itself stays the source.
 #include <nlohmann/json.hpp>
 
 #include "schema.h"
@@ -36,6 +36,10 @@ json path_json(const PathAggregate& p) {
                          {"depth", p.depth},
                          {"enters_per_io", optional_summary(p.enters_per_io)},
                          {"irq_ns_per_io", optional_summary(p.irq_ns_per_io)},
+                         {"interrupts_per_io", optional_summary(p.interrupts_per_io)},
+                         {"device_interrupts_per_io", optional_summary(p.device_interrupts_per_io)},
+                         {"mmio_doorbell_per_io", p.mmio ? summary_json(p.mmio_doorbell_per_io) : json(nullptr)},
+                         {"mmio_other_per_io", p.mmio ? summary_json(p.mmio_other_per_io) : json(nullptr)},
                          {"cycles_per_io", optional_summary(p.cycles_per_io)},
                          {"hw_instructions_per_io", optional_summary(p.hw_insn_per_io)},
                          {"hw_kernel_instructions_per_io", optional_summary(p.hw_kinsn_per_io)},
@@ -89,6 +93,7 @@ json analysis(const ReportData& r) {
               {"bound_rule", bound_rule()},
               {"instructions", r.insn_status.empty() ? json(nullptr)
                                                      : json{{"status", r.insn_status}, {"message", r.insn_message}}},
+              {"mmio", r.mmio_boot.empty() ? json(nullptr) : json{{"boot", r.mmio_boot}, {"source", r.mmio_source}}},
               {"paths", paths},
               {"runs", runs},
               {"targets", targets}};

@@ -69,6 +69,10 @@ const MetricDef metrics[] = {
      MetricKind::wall_clock},
     {"irq-per-io", "irq + softirq ns per I/O (its CPU)", false, false, true, 1, "ns", &PathAggregate::irq_ns_per_io,
      MetricKind::wall_clock},
+    {"interrupts-per-io", "interrupts per I/O (all)", false, false, true, 1, "", &PathAggregate::interrupts_per_io,
+     MetricKind::wall_clock},
+    {"device-interrupts-per-io", "device interrupts per I/O", false, false, true, 1, "",
+     &PathAggregate::device_interrupts_per_io, MetricKind::wall_clock},
     {"stamp-error", "latency stamp error bound, max us", false, false, true, 1e-3, "us", &PathAggregate::stamp_error_ns,
      MetricKind::wall_clock},
     {"stamp-error-p50", "latency stamp error bound, p50 us", false, false, true, 1e-3, "us",
@@ -180,6 +184,8 @@ struct RunFacts {
   double cycles = -1, hw_insn = -1, hw_kinsn = -1;
   std::string hw_scope;
   unsigned order = 0;
+  // runs[].interrupts per I/O; -1: not recorded (device: or no controller)
+  double interrupts = -1, device_interrupts = -1;
 };
 
 std::vector<SymbolShare> read_symbols(const json& list) {
@@ -388,6 +394,10 @@ RunFacts facts_of(const RunRecord& run, int version) {
     if (ios > 0) f.uq_polls_per_io = polls / ios;
   }
   if (run.instructions) read_instructions(*run.instructions, ios, cpu_s, f);
+  if (run.interrupts) {
+    f.interrupts = run.interrupts->total_per_io.value_or(-1);
+    f.device_interrupts = run.interrupts->device_per_io.value_or(-1);
+  }
   return f;
 }
 
@@ -456,6 +466,9 @@ void aggregate_v2(PathAggregate& a, const std::vector<RunFacts>& runs) {
   put(a, &PathAggregate::stamp_error_p99_ns, measured(runs, [](const RunFacts& r) { return r.stamp_error_p99; }));
   put(a, &PathAggregate::enters_per_io, measured(runs, [](const RunFacts& r) { return r.enters_per_io; }));
   put(a, &PathAggregate::irq_ns_per_io, measured(runs, [](const RunFacts& r) { return r.irq_ns_per_io; }));
+  put(a, &PathAggregate::interrupts_per_io, measured(runs, [](const RunFacts& r) { return r.interrupts; }));
+  put(a, &PathAggregate::device_interrupts_per_io,
+      measured(runs, [](const RunFacts& r) { return r.device_interrupts; }));
   a.hw_counters = !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunFacts& r) { return r.cycles >= 0; });
   if (a.hw_counters) {
     a.hw_scope = runs.front().hw_scope;
@@ -968,6 +981,24 @@ void analyse(ReportData& d, Runs& runs, std::vector<CeilingInfo::Candidate> cand
 
 }  // namespace
 
+namespace {
+
+// The top-level "mmio": its per-path medians onto the paths, as written
+// (attach-windows computed them over the runs that counted them).
+void read_mmio(const MmioRecord& m, ReportData& d) {
+  d.mmio_boot = m.boot;
+  d.mmio_source = m.source;
+  for (const auto& pm : m.paths)
+    for (auto& p : d.paths)
+      if (p.path == pm.path) {
+        p.mmio = true;
+        p.mmio_doorbell_per_io = pm.doorbell_per_io;
+        p.mmio_other_per_io = pm.other_per_io;
+      }
+}
+
+}  // namespace
+
 Result<ReportData> report_from_json(const json& doc, const std::string& name) {
   auto version = readable_version(doc, name);
   if (!version) return version.error();
@@ -992,6 +1023,8 @@ Result<ReportData> report_from_json(const json& doc, const std::string& name) {
       d.insn_message = insn->message;
     }
   }
+  if (doc.contains("mmio"))
+    if (auto mmio = read_typed<MmioRecord>(doc["mmio"])) read_mmio(*mmio, d);
   return d;
 }
 

@@ -87,6 +87,13 @@ struct PathAggregate {
   // Schema version 2; n == 0 when not measured (or a version-1 report).
   Summary enters_per_io;  // io_uring_enter calls per I/O
   Summary irq_ns_per_io;  // the pinned CPU's irq + softirq time per I/O
+  // Interrupts per I/O (runs[].interrupts): all of them, and the
+  // controller's queue vectors; n == 0 when not recorded.
+  Summary interrupts_per_io, device_interrupts_per_io;
+  // MMIO stores per I/O (the top-level "mmio": the plugin's mmio=on, in
+  // this boot or a separate one); mmio false when not counted.
+  bool mmio = false;
+  Summary mmio_doorbell_per_io, mmio_other_per_io;
   // Hardware counters (perf_event_open), when every run has them.
   bool hw_counters = false;
   std::string hw_scope;  // cpu or thread
@@ -176,6 +183,10 @@ struct ReportData {
   CeilingInfo ceiling;
   // Top-level "instructions": "" (never attached), "attached", "not_attached".
   std::string insn_status, insn_message;
+  // Top-level "mmio": "" (MMIO not counted), "same" (this report's runs
+  // counted it, under the memory callback), "separate" (a boot of its own,
+  // mmio_source its report).
+  std::string mmio_boot, mmio_source;
 
   const PathAggregate* find(const std::string& path) const;
   std::string workload_line() const;  // "randread bs=512 iodepth=128 ..."

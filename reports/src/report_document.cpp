@@ -332,6 +332,38 @@ Section instructions_section(const ReportData& r) {
   return s;
 }
 
+// Where the MMIO figures come from, or that there are none.
+std::string mmio_origin(const ReportData& r) {
+  if (r.mmio_boot == "separate")
+    return "MMIO writes come from a separate boot (" + r.mmio_source +
+           ") whose TCG plugin counted every guest store to device memory (mmio=on); that memory callback slows "
+           "the guest severalfold, so it ran apart and this report's instruction counts ran without it.";
+  if (r.mmio_boot == "same")
+    return "MMIO writes were counted in this report's own runs (the plugin's mmio=on): the memory callback on "
+           "every guest store slowed the guest severalfold and shifted the instruction counts above; compare "
+           "instruction counts from a boot without it.";
+  return "MMIO writes not counted (scripts/bench.sh --mmio counts them in a boot of its own).";
+}
+
+Section mmio_section(const ReportData& r) {
+  Section s{2, "MMIO writes and interrupts per I/O", {}};
+  s.blocks.push_back(text(
+      {mmio_origin(r) +
+           " Doorbell writes are stores to the NVMe controller's doorbells (BAR0 from 0x1000); other writes are "
+           "every other store to device memory, the local APIC's end-of-interrupt above all. Under a hypervisor "
+           "each one is an exit.",
+       "Interrupts are /proc/interrupts over each measured window: device counts the controller's queue vectors, "
+       "all counts every line, timer ticks included (which follow wall-clock time). '-': no figure recorded."}));
+  Table t{{"path", "doorbell/IO", "other MMIO/IO", "device irq/IO", "all irq/IO"}, {}};
+  auto or_dash = [](bool have, const Summary& v) { return have ? fmt::format("{:.3f}", v.median) : "-"; };
+  for (const auto& p : r.paths)
+    t.rows.push_back({p.path, or_dash(p.mmio, p.mmio_doorbell_per_io), or_dash(p.mmio, p.mmio_other_per_io),
+                      or_dash(p.device_interrupts_per_io.n > 0, p.device_interrupts_per_io),
+                      or_dash(p.interrupts_per_io.n > 0, p.interrupts_per_io)});
+  s.blocks.push_back(table(std::move(t)));
+  return s;
+}
+
 }  // namespace
 
 Section targets_section(const ReportData& r) {
@@ -441,6 +473,7 @@ Document build_document(const std::vector<ReportData>& reports) {
     if (has_target_paths(r)) d.sections.push_back(targets_section(r));
     d.sections.push_back(cpu_section(r));
     d.sections.push_back(instructions_section(r));
+    d.sections.push_back(mmio_section(r));
     d.sections.push_back(bound_section(r));
     for (const auto& p : r.paths) d.sections.push_back(path_section(r, p));
     d.sections.push_back(notes_section(r));

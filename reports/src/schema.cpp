@@ -24,6 +24,36 @@ void read_field(const nlohmann::json& j, const char* key, T& out) {
 
 }  // namespace
 
+void to_json(nlohmann::json& j, const RunInstructions& r) {
+  j = nlohmann::json{{"window", r.window},
+                     {"kernel", r.kernel},
+                     {"user", r.user},
+                     {"kernel_per_io", r.kernel_per_io},
+                     {"user_per_io", r.user_per_io},
+                     {"marked_polls", r.marked_polls},
+                     {"empty_polls", r.empty_polls},
+                     {"empty_poll_kernel", r.empty_poll_kernel},
+                     {"empty_poll_user", r.empty_poll_user},
+                     {"useful_kernel_per_io", r.useful_kernel_per_io},
+                     {"empty_polls_separated", r.empty_polls_separated}};
+  if (r.mmio) j["mmio"] = *r.mmio;
+}
+
+void from_json(const nlohmann::json& j, RunInstructions& r) {
+  read_field(j, "window", r.window);
+  read_field(j, "kernel", r.kernel);
+  read_field(j, "user", r.user);
+  read_field(j, "kernel_per_io", r.kernel_per_io);
+  read_field(j, "user_per_io", r.user_per_io);
+  read_field(j, "marked_polls", r.marked_polls);
+  read_field(j, "empty_polls", r.empty_polls);
+  read_field(j, "empty_poll_kernel", r.empty_poll_kernel);
+  read_field(j, "empty_poll_user", r.empty_poll_user);
+  read_field(j, "useful_kernel_per_io", r.useful_kernel_per_io);
+  read_field(j, "empty_polls_separated", r.empty_polls_separated);
+  r.mmio = j.contains("mmio") ? read_typed<RunMmioWrites>(j["mmio"]) : std::nullopt;
+}
+
 void to_json(nlohmann::json& j, const DeviceRecord& d) {
   j = nlohmann::json{{"path", d.path},
                      {"kind", d.kind},
@@ -90,12 +120,13 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
   if (r.probes) j["probes"] = *r.probes;
   if (r.user_queue) j["user_queue"] = *r.user_queue;
   if (r.instructions) j["instructions"] = *r.instructions;
+  if (r.interrupts) j["interrupts"] = *r.interrupts;
 }
 
 nlohmann::json run_json(const RunRecord& r, int schema_version) {
   nlohmann::json j = r;
   if (schema_version >= 2) return j;
-  for (const char* k : {"order_in_round", "cpu", "kernel_entries", "hw_counters"}) j.erase(k);
+  for (const char* k : {"order_in_round", "cpu", "kernel_entries", "hw_counters", "interrupts"}) j.erase(k);
   for (const char* k : {"histogram", "stamp_error_ns", "stamp_error_p50_ns", "stamp_error_p99_ns"})
     j["latency_ns"].erase(k);
   for (auto& t : j["threads"]) t.erase("cpu_ns");
@@ -146,6 +177,7 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   if (const auto* v = field(j, "probes"); v && v->is_object()) r.probes = *v;
   r.user_queue = j.contains("user_queue") ? read_typed<UserQueueRecord>(j["user_queue"]) : std::nullopt;
   r.instructions = j.contains("instructions") ? read_typed<RunInstructions>(j["instructions"]) : std::nullopt;
+  r.interrupts = j.contains("interrupts") ? read_typed<InterruptsRecord>(j["interrupts"]) : std::nullopt;
 }
 
 std::optional<ReportRuns> read_report_runs(const nlohmann::json& report) {
@@ -158,6 +190,7 @@ std::optional<ReportRuns> read_report_runs(const nlohmann::json& report) {
     return std::nullopt;
   }
   out.instructions = report.contains("instructions") ? read_typed<Instructions>(report["instructions"]) : std::nullopt;
+  out.mmio = report.contains("mmio") ? read_typed<MmioRecord>(report["mmio"]) : std::nullopt;
   return out;
 }
 
@@ -167,6 +200,8 @@ void write_report_runs(nlohmann::json& report, const ReportRuns& runs) {
   report["runs"] = list;
   if (runs.instructions) report["instructions"] = *runs.instructions;
   else report.erase("instructions");
+  if (runs.mmio) report["mmio"] = *runs.mmio;
+  else report.erase("mmio");
 }
 
 Result<void> write_report(const std::string& path, const nlohmann::json& report) {

@@ -75,9 +75,21 @@ struct UserQueueRecord {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserQueueRecord, node, name, qid, type, depth, counters,
                                                 empty_poll_share, counters_error)
 
+// runs[].instructions.mmio: the guest's stores to device memory in the
+// window (the plugin's mmio=on), NVMe doorbells apart from the others;
+// per-I/O figures null without I/O.
+struct RunMmioWrites {
+  uint64_t doorbell_writes = 0, other_writes = 0;
+  std::optional<double> doorbell_per_io, other_per_io;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunMmioWrites, doorbell_writes, other_writes, doorbell_per_io,
+                                                other_per_io)
+
 // runs[].instructions: the lab's instruction counts over one run's window,
 // as attach-windows writes them. Per-I/O figures are null for a run without
-// I/O; the empty-poll figures are null unless the run marked its polls.
+// I/O; the empty-poll figures are null unless the run marked its polls;
+// mmio (added later) is absent unless the plugin counted MMIO stores, so
+// documents without it keep their layout.
 struct RunInstructions {
   unsigned window = 0;  // the window's number in the plugin's file, from 1
   std::optional<uint64_t> kernel, user;  // always written; a reader without them has no counts
@@ -85,10 +97,10 @@ struct RunInstructions {
   std::optional<uint64_t> marked_polls, empty_polls, empty_poll_kernel, empty_poll_user;
   std::optional<double> useful_kernel_per_io;  // kernel minus the empty polls' kernel work
   bool empty_polls_separated = false;
+  std::optional<RunMmioWrites> mmio;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunInstructions, window, kernel, user, kernel_per_io, user_per_io,
-                                                marked_polls, empty_polls, empty_poll_kernel, empty_poll_user,
-                                                useful_kernel_per_io, empty_polls_separated)
+void to_json(nlohmann::json& j, const RunInstructions& r);
+void from_json(const nlohmann::json& j, RunInstructions& r);
 
 // The top-level "instructions": whether windows were attached, and the
 // medians per path when they were.
@@ -108,6 +120,40 @@ struct Instructions {
   std::vector<PathInstructions> paths;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Instructions, source, counter, status, message, windows, runs, paths)
+
+// The top-level "mmio": MMIO stores per I/O by path (medians over the
+// runs that counted them), and where they were counted. The memory
+// callback that counts them slows the guest severalfold, so bench.sh
+// --mmio counts them in a boot of its own (boot "separate", source its
+// report) and the main boot's instruction counts stay unaffected; boot
+// "same" means this report's own runs counted them, so its instruction
+// counts ran under the callback.
+struct PathMmio {
+  std::string path;
+  Summary doorbell_per_io, other_per_io;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PathMmio, path, doorbell_per_io, other_per_io)
+
+struct MmioRecord {
+  std::string boot;    // same, separate
+  std::string source;  // the windows file (same) or the report (separate) they came from
+  std::string counter;
+  std::vector<PathMmio> paths;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MmioRecord, boot, source, counter, paths)
+
+// runs[].interrupts: the guest's interrupts over the measured window, from
+// /proc/interrupts summed over CPUs: every line (timer ticks and IPIs
+// included), and the lines of the controller under test (its queues'
+// vectors, user queues' included). Absent when /proc/interrupts could not
+// be read at both edges; added later, absent from earlier reports.
+struct InterruptsRecord {
+  uint64_t total = 0, device = 0;
+  std::string controller;                 // nvme0: the lines named nvme0q<N> and nvme0uq<N>
+  std::optional<double> total_per_io, device_per_io;  // null without I/O
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InterruptsRecord, total, device, controller, total_per_io,
+                                                device_per_io)
 
 // The device object: what --device turned out to be. controller and
 // namespace are null unless it is an NVMe namespace.
@@ -306,6 +352,7 @@ struct RunRecord {
   std::optional<nlohmann::json> probes;  // --probes: this run's window (probes/ writes it)
   std::optional<UserQueueRecord> user_queue;
   std::optional<RunInstructions> instructions;
+  std::optional<InterruptsRecord> interrupts;
 };
 void to_json(nlohmann::json& j, const RunRecord& r);
 void from_json(const nlohmann::json& j, RunRecord& r);
@@ -322,12 +369,14 @@ struct CeilingRecord {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CeilingRecord, paths, iodepth, submit_batch, complete_batch, runs)
 
-// What attach-windows rewrites of a document: its runs and the top-level
-// instructions, kept in the layout of the document's version.
+// What attach-windows and attach-mmio rewrite of a document: its runs and
+// the top-level instructions and mmio, kept in the layout of the
+// document's version.
 struct ReportRuns {
   int schema_version = report_schema_version;
   std::vector<RunRecord> runs;
   std::optional<Instructions> instructions;
+  std::optional<MmioRecord> mmio;
 };
 // Nothing when a run does not read as a run record.
 std::optional<ReportRuns> read_report_runs(const nlohmann::json& report);

@@ -47,6 +47,13 @@ TargetResult not_measured(std::string name, std::string goal, std::string why) {
   return TargetResult{std::move(name), std::move(goal), "-", TargetStatus::not_measured, std::move(why), ""};
 }
 
+std::vector<const PathAggregate*> user_queue_paths(const ReportData& r) {
+  std::vector<const PathAggregate*> uq;
+  for (const auto& p : r.paths)
+    if (p.user_queue) uq.push_back(&p);
+  return uq;
+}
+
 TargetResult efficiency(const ReportData& r, const char* base, double goal) {
   std::string name = fmt::format("uq-poll-check vs {}: I/Os per busy CPU second", base);
   std::string goal_text = fmt::format(">= {:.1f}x", goal);
@@ -130,9 +137,7 @@ TargetResult empty_polls(const ReportData& r, double limit) {
 TargetResult block_layer(const ReportData& r) {
   std::string name = "user-queue paths: calls per I/O to blk_stat_add, the blkg functions and the blk-mq poll chain";
   std::string goal_text = "0";
-  std::vector<const PathAggregate*> uq;
-  for (const auto& p : r.paths)
-    if (p.user_queue) uq.push_back(&p);
+  auto uq = user_queue_paths(r);
   if (uq.empty()) return not_measured(name, goal_text, "no user-queue path in this report");
   std::string measured, offenders, uncounted;
   bool any = false;
@@ -158,6 +163,68 @@ TargetResult block_layer(const ReportData& r) {
   TargetResult t{name, goal_text, measured, offenders.empty() ? TargetStatus::met : TargetStatus::missed, "", ""};
   t.verdict = offenders.empty() ? "met (no call counted)" : "missed: " + offenders;
   if (!uncounted.empty()) t.note = "not attachable on this kernel, so not counted: " + uncounted;
+  return t;
+}
+
+// The uq paths that lack a figure, named; empty when every one has it.
+std::string lacking(const std::vector<const PathAggregate*>& paths, bool (*has)(const PathAggregate&)) {
+  std::string s;
+  for (const auto* p : paths)
+    if (!has(*p)) s += (s.empty() ? "" : ", ") + p->path;
+  return s;
+}
+
+// Every uq path's figure at or below a limit; measured only when every uq
+// path has the figure.
+TargetResult uq_paths_at_most(std::string name, std::string goal_text, const std::vector<const PathAggregate*>& uq,
+                              double limit, const Summary PathAggregate::*figure) {
+  TargetResult t{std::move(name), std::move(goal_text), "", TargetStatus::met, "", ""};
+  std::string over;
+  for (const auto* p : uq) {
+    double v = (p->*figure).median;
+    t.measured += fmt::format("{}{} {:.3f}", t.measured.empty() ? "" : ", ", p->path, v);
+    if (v > limit) over += fmt::format("{}{} {:.3f}", over.empty() ? "" : ", ", p->path, v);
+  }
+  if (over.empty()) {
+    t.verdict = fmt::format("met (every uq path <= {:.3f})", limit);
+  } else {
+    t.status = TargetStatus::missed;
+    t.verdict = fmt::format("missed: {} over {:.3f}", over, limit);
+  }
+  return t;
+}
+
+TargetResult doorbell_mmio(const ReportData& r, double limit) {
+  std::string name = "uq paths: doorbell MMIO writes per I/O";
+  std::string goal_text = fmt::format("<= {:.4f} (1/{:.0f})", limit, 1 / limit);
+  auto uq = user_queue_paths(r);
+  if (uq.empty()) return not_measured(name, goal_text, "no user-queue path in this report");
+  std::string missing = lacking(uq, [](const PathAggregate& p) { return p.mmio; });
+  if (!missing.empty())
+    return not_measured(name, goal_text,
+                        "MMIO writes not counted on " + missing + " (scripts/bench.sh --mmio counts them in a boot of "
+                                                                  "its own)");
+  TargetResult t = uq_paths_at_most(name, goal_text, uq, limit, &PathAggregate::mmio_doorbell_per_io);
+  t.note = r.mmio_boot == "separate" ? "counted in a separate boot (" + r.mmio_source + ")"
+                                     : "counted in this boot, under the memory callback";
+  return t;
+}
+
+TargetResult uq_interrupts(const ReportData& r) {
+  std::string name = "uq paths: the controller's interrupts per I/O";
+  std::string goal_text = "<= ng-irq's";
+  auto uq = user_queue_paths(r);
+  if (uq.empty()) return not_measured(name, goal_text, "no user-queue path in this report");
+  const PathAggregate* ng = r.find("ng-irq");
+  if (!ng) return not_measured(name, goal_text, "not in this report: ng-irq");
+  auto has = [](const PathAggregate& p) { return p.device_interrupts_per_io.n > 0; };
+  std::string missing = lacking(uq, has);
+  if (!has(*ng)) missing = "ng-irq" + (missing.empty() ? "" : ", " + missing);
+  if (!missing.empty()) return not_measured(name, goal_text, "interrupts not recorded on " + missing);
+  double limit = ng->device_interrupts_per_io.median;
+  goal_text = fmt::format("<= {:.3f} (ng-irq's)", limit);
+  TargetResult t = uq_paths_at_most(name, goal_text, uq, limit, &PathAggregate::device_interrupts_per_io);
+  t.note = "the interrupts of the controller's queue vectors (/proc/interrupts) over each measured window";
   return t;
 }
 
@@ -195,10 +262,13 @@ std::vector<TargetResult> evaluate_targets(const ReportData& r, const TargetLimi
       kernel_instructions(r, "uq-poll-check", lim.kinsn_uq_poll_check_divisor, true),
       empty_polls(r, lim.empty_poll_share),
       block_layer(r),
+      doorbell_mmio(r, lim.doorbell_mmio_per_io),
+      uq_interrupts(r),
   };
   const char* labels[] = {"IO/CPU s, uq-poll-check / ng-poll",  "IO/CPU s, uq-poll-check / block-poll",
                           "kernel instr/IO, uq-irq",            "useful kernel instr/IO, uq-poll-check",
-                          "empty kernel polls, uq-poll-check", "block-layer calls/IO, uq paths"};
+                          "empty kernel polls, uq-poll-check", "block-layer calls/IO, uq paths",
+                          "doorbell MMIO writes/IO, uq paths",  "device interrupts/IO, uq paths"};
   for (size_t i = 0; i < out.size(); i++) out[i].label = labels[i];
   return out;
 }

@@ -33,6 +33,7 @@ struct TargetLimits {
   double kinsn_uq_irq_divisor = 1.7;          // uq-irq kernel instr/IO <= ng-irq / 1.7
   double kinsn_uq_poll_check_divisor = 2.5;   // uq-poll-check useful kernel instr/IO <= ng-irq / 2.5
   double empty_poll_share = 0.05;             // uq-poll-check kernel polls that found nothing
+  double doorbell_mmio_per_io = 1.0 / 16;     // uq paths: doorbell MMIO writes per I/O
 };
 
 // Functions a user-queue path must never call (--probes counts them).

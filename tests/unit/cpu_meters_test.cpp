@@ -1,5 +1,5 @@
-// The CPU meters' pure parts: /proc/stat's irq and softirq fields, and the
-// hardware counter group's read format; and that a machine without a PMU
+// The CPU meters' pure parts: /proc/stat's irq and softirq fields,
+// /proc/interrupts' lines, and the hardware counter group's read format; and that a machine without a PMU
 // gives a reason instead of counts.
 #include "cpu_meters.h"
 
@@ -32,6 +32,33 @@ TEST(CpuMeters, IrqAndSoftirqOfTheGivenCpus) {
   EXPECT_EQ(ten->irq_ns, 100000000u) << "cpu10 is not cpu1";
   EXPECT_FALSE(parse_proc_stat_irq(proc_stat, {3}, 100).has_value()) << "an offline CPU";
   EXPECT_FALSE(parse_proc_stat_irq("cpu0 1 2 3\n", {0}, 100).has_value()) << "too few fields";
+}
+
+constexpr const char* proc_interrupts =
+    "           CPU0       CPU1       \n"
+    "  0:         84          1   IO-APIC   2-edge      timer\n"
+    " 31:         10          0  PCI-MSIX-0000:01:00.0   0-edge      nvme0q0\n"
+    " 32:        201          4  PCI-MSIX-0000:01:00.0   1-edge      nvme0q1\n"
+    " 33:         30          3  PCI-MSIX-0000:01:00.0   2-edge      nvme0uq1\n"
+    " 34:       1000          0  PCI-MSIX-0000:02:00.0   1-edge      nvme01q1\n"
+    " 35:        500          0  PCI-MSIX-0000:01:00.0   3-edge      nvme0q\n"
+    "LOC:       2207        100   Local timer interrupts\n"
+    "ERR:          7\n"
+    "MIS:          9\n";
+
+TEST(CpuMeters, InterruptsOfEveryLineAndOfTheControllersQueues) {
+  auto c = parse_proc_interrupts(proc_interrupts, "nvme0");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->device, 10u + 201 + 4 + 30 + 3) << "nvme0q<N> and nvme0uq<N>, not nvme01q1 nor a bare nvme0q";
+  EXPECT_EQ(c->total, 85u + 10 + 205 + 33 + 1000 + 500 + 2307) << "every line but ERR and MIS";
+  auto other = parse_proc_interrupts(proc_interrupts, "nvme01");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->device, 1000u);
+  auto none = parse_proc_interrupts(proc_interrupts, "");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->device, 0u) << "no controller, no device lines";
+  EXPECT_FALSE(parse_proc_interrupts("  0:  84  IO-APIC  timer\n", "nvme0").has_value()) << "no CPU header";
+  EXPECT_FALSE(read_interrupts("nvme0", "/nonexistent/interrupts").has_value());
 }
 
 TEST(CpuMeters, ReadsThisMachine) {

@@ -28,6 +28,12 @@ struct ReportDir {
     std::ofstream(dir / "inventory.json") << json{{"controllers", json::array()}}.dump();
     std::ofstream(dir / "cut.json") << test::lab_report_json().dump().substr(0, 200);
     std::ofstream(dir / "notes.txt") << "not json";
+    // bench.sh --mmio's second boot: its runs ran under the memory callback.
+    fs::create_directories(dir / "older" / "mmio");
+    json counted = test::lab_report_json();
+    counted["mmio"] = json{{"boot", "same"}, {"source", "insn-windows.txt"}, {"counter", "test"},
+                           {"paths", json::array()}};
+    std::ofstream(dir / "older" / "mmio" / "compare.json") << counted.dump();
   }
   ~ReportDir() { fs::remove_all(dir); }
 };
@@ -43,6 +49,7 @@ TEST(Dashboard, ReadsReportsOldestFirstAndSkipsTheRestWithReasons) {
   EXPECT_NE(skipped.find("schema version 7 is not supported"), std::string::npos) << skipped;
   EXPECT_NE(skipped.find("cut.json"), std::string::npos) << "a damaged report is named: " << skipped;
   EXPECT_EQ(set->other_json, 1u) << "the inventory is no run report: passed over, not listed";
+  EXPECT_EQ(set->mmio_boots, 1u) << "an MMIO-counting boot is no trend point: passed over, not listed";
 }
 
 TEST(Dashboard, RendersFourTrendCharts) {

@@ -15,14 +15,16 @@ namespace {
 
 using nlohmann::json;
 
-// One line per run of the lab fixture, kernel = 1000 x ios, user = 100 x ios.
-std::string windows_for(const json& doc, bool with_polls = true) {
+// One line per run of the lab fixture, kernel = 1000 x ios, user = 100 x ios;
+// with mmio, ios / 4 doorbell and ios / 2 other MMIO writes.
+std::string windows_for(const json& doc, bool with_polls = true, bool with_mmio = false) {
   std::string s;
   unsigned i = 1;
   for (const auto& r : doc["runs"]) {
     uint64_t ios = r["ios"].get<uint64_t>();
     s += fmt::format("window={} kernel={} user={}", i++, ios * 1000, ios * 100);
     if (with_polls) s += fmt::format(" polls=0 empty_polls=0 empty_kernel=0 empty_user=0");
+    if (with_mmio) s += fmt::format(" mmio_doorbell={} mmio_other={}", ios / 4, ios / 2);
     s += "\n";
   }
   return s;
@@ -37,6 +39,25 @@ TEST(InsnWindows, ParsesOldAndNewLines) {
   EXPECT_FALSE(f->windows[0].polls.has_value());
   EXPECT_EQ(*f->windows[1].empty_kernel, 9u);
   EXPECT_FALSE(f->unclosed);
+}
+
+TEST(InsnWindows, ParsesMmioFieldsAndLinesWithout) {
+  auto f = parse_insn_windows("window=1 kernel=10 user=2 polls=0 empty_polls=0 empty_kernel=0 empty_user=0\n"
+                              "window=2 kernel=30 user=4 polls=0 empty_polls=0 empty_kernel=0 empty_user=0 "
+                              "mmio_doorbell=7 mmio_other=11\n");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_FALSE(f->windows[0].mmio_doorbell.has_value());
+  EXPECT_FALSE(f->windows[0].mmio_other.has_value());
+  EXPECT_EQ(f->windows[1].mmio_doorbell, 7u);
+  EXPECT_EQ(f->windows[1].mmio_other, 11u);
+}
+
+TEST(InsnWindows, RejectsOneMmioFieldWithoutTheOther) {
+  auto f = parse_insn_windows("window=1 kernel=10 user=2\nwindow=2 kernel=10 user=2 mmio_doorbell=3\n");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message.find("line 2: mmio_doorbell and mmio_other come together"), std::string::npos)
+      << f.error().message;
+  EXPECT_FALSE(parse_insn_windows("window=1 kernel=10 user=2 mmio_other=3\n").ok());
 }
 
 TEST(InsnWindows, RejectsOtherLinesNamingThem) {
@@ -132,6 +153,91 @@ TEST(InsnWindows, RefusesWindowsOutOfOrder) {
   AttachOutcome a = attach_insn_windows(doc, *f, "w");
   EXPECT_FALSE(a.attached);
   EXPECT_NE(a.message.find("not numbered"), std::string::npos);
+}
+
+TEST(InsnWindows, AttachesMmioCountsAsThisBoots) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc, true, true));
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "insn-windows.txt").attached);
+  const json& in = doc["runs"][0]["instructions"];
+  double ios = doc["runs"][0]["ios"].get<double>();
+  EXPECT_EQ(in["mmio"]["doorbell_writes"], doc["runs"][0]["ios"].get<uint64_t>() / 4);
+  EXPECT_DOUBLE_EQ(in["mmio"]["doorbell_per_io"].get<double>(), (doc["runs"][0]["ios"].get<uint64_t>() / 4) / ios);
+  EXPECT_EQ(doc["mmio"]["boot"], "same");
+  EXPECT_EQ(doc["mmio"]["source"], "insn-windows.txt");
+  EXPECT_EQ(doc["mmio"]["paths"].size(), 5u);
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->mmio_boot, "same");
+  const PathAggregate* ng = d->find("ng-irq");
+  ASSERT_TRUE(ng && ng->mmio);
+  EXPECT_NEAR(ng->mmio_doorbell_per_io.median, 0.25, 0.001);
+  EXPECT_NEAR(ng->mmio_other_per_io.median, 0.5, 0.001);
+}
+
+TEST(InsnWindows, WithoutMmioFieldsNothingSaysMmioWasCounted) {
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "w").attached);
+  EXPECT_FALSE(doc.contains("mmio"));
+  EXPECT_FALSE(doc["runs"][0]["instructions"].contains("mmio")) << "an older document's layout is kept";
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->mmio_boot, "");
+  EXPECT_FALSE(d->find("ng-irq")->mmio);
+}
+
+// bench.sh --mmio: a second boot's report with MMIO counts onto the main one.
+TEST(InsnWindows, AttachesASeparateBootsMmioCountsPerPath) {
+  json counted = test::lab_report_json();
+  auto fm = parse_insn_windows(windows_for(counted, true, true));
+  ASSERT_TRUE(attach_insn_windows(counted, *fm, "insn-windows.txt").attached);
+  // That boot ran only some paths: block-poll is not among them.
+  json runs = json::array();
+  for (const auto& r : counted["runs"])
+    if (r["path"] != "block-poll") runs.push_back(r);
+  counted["runs"] = runs;
+  json mmio_paths = json::array();
+  for (const auto& p : counted["mmio"]["paths"])
+    if (p["path"] != "block-poll") mmio_paths.push_back(p);
+  counted["mmio"]["paths"] = mmio_paths;
+
+  json doc = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(doc));
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "insn-windows.txt").attached);
+  AttachOutcome a = attach_separate_mmio(doc, counted, "mmio/compare.json");
+  ASSERT_TRUE(a.attached) << a.message;
+  EXPECT_NE(a.message.find("not counted there: block-poll"), std::string::npos) << a.message;
+  EXPECT_EQ(doc["mmio"]["boot"], "separate");
+  EXPECT_EQ(doc["mmio"]["source"], "mmio/compare.json");
+  EXPECT_EQ(doc["mmio"]["paths"].size(), 4u);
+  // The main boot's own runs and counts are untouched.
+  EXPECT_FALSE(doc["runs"][0]["instructions"].contains("mmio"));
+  EXPECT_DOUBLE_EQ(doc["runs"][0]["instructions"]["kernel_per_io"].get<double>(), 1000);
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto d = report_from_json(doc, "x.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->mmio_boot, "separate");
+  EXPECT_EQ(d->mmio_source, "mmio/compare.json");
+  EXPECT_TRUE(d->find("ng-irq")->mmio);
+  EXPECT_FALSE(d->find("block-poll")->mmio);
+  // Attaching the main boot's windows again keeps a separate boot's counts.
+  ASSERT_TRUE(attach_insn_windows(doc, *f, "insn-windows.txt").attached);
+  EXPECT_EQ(doc["mmio"]["boot"], "separate");
+}
+
+TEST(InsnWindows, ASeparateBootWithoutMmioCountsAttachesNothing) {
+  json counted = test::lab_report_json();
+  auto f = parse_insn_windows(windows_for(counted));
+  ASSERT_TRUE(attach_insn_windows(counted, *f, "w").attached);
+  json doc = test::lab_report_json();
+  AttachOutcome a = attach_separate_mmio(doc, counted, "mmio/compare.json");
+  EXPECT_FALSE(a.attached);
+  EXPECT_NE(a.message.find("mmio/compare.json has no MMIO counts"), std::string::npos) << a.message;
+  EXPECT_FALSE(doc.contains("mmio"));
 }
 
 TEST(InsnWindows, ReattachingReplacesEarlierCounts) {

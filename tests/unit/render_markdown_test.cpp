@@ -40,9 +40,9 @@ TEST(RenderMarkdown, TablesHaveAHeaderAnAlignmentRowAndEvenRows) {
       EXPECT_EQ(lines[i - 1], "") << "a table needs a blank line before it";
     }
   }
-  // summary, ratios, CPU per I/O and its version-2 figures, bound per path
-  // and per run, one per path (5)
-  EXPECT_EQ(tables, 11);
+  // summary, ratios, CPU per I/O and its version-2 figures, MMIO writes
+  // and interrupts, bound per path and per run, one per path (5)
+  EXPECT_EQ(tables, 12);
   EXPECT_NE(md->find("## Summary"), std::string::npos);
   EXPECT_NE(md->find("```sh\n$ nvme-qbench compare"), std::string::npos);
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -48,6 +49,38 @@ TEST(RenderText, SaysWhatWasNotMeasured) {
   EXPECT_NE(out.find("Rule: busy is the I/O thread's CPU seconds"), std::string::npos);
   EXPECT_NE(out.find("Guest instructions per I/O\n--------------------------\n\nNot measured"), std::string::npos);
   EXPECT_NE(out.find("block-poll (baseline)"), std::string::npos);
+}
+
+TEST(RenderText, SaysWhenMmioWasNotCountedAndWhereItWas) {
+  json doc = test::lab_report_json();
+  // Paragraphs wrap: sentences are looked for with lines joined.
+  auto flat = [](std::string s) {
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s;
+  };
+  std::string out = render("text", doc);
+  EXPECT_NE(out.find("MMIO writes and interrupts per I/O\n"), std::string::npos) << out;
+  EXPECT_NE(flat(out).find("MMIO writes not counted (scripts/bench.sh --mmio"), std::string::npos) << out;
+  json paths = json::array();
+  for (const char* p : {"ng-irq", "ng-poll"})
+    paths.push_back(json{{"path", p},
+                         {"doorbell_per_io", {{"median", 0.125}, {"min", 0.1}, {"max", 0.2}, {"spread", 0}, {"n", 1}}},
+                         {"other_per_io", {{"median", 0.25}, {"min", 0.25}, {"max", 0.25}, {"spread", 0}, {"n", 1}}}});
+  doc["mmio"] = json{{"boot", "separate"}, {"source", "mmio/compare.json"}, {"counter", "test"}, {"paths", paths}};
+  for (auto& r : doc["runs"])
+    r["interrupts"] = json{{"total", 0}, {"device", 0}, {"controller", "nvme0"}, {"total_per_io", 1.5},
+                           {"device_per_io", 0.375}};
+  for (const char* format : {"text", "markdown", "html"}) {
+    out = flat(render(format, doc));
+    EXPECT_NE(out.find("separate boot (mmio/compare.json)"), std::string::npos) << format;
+    EXPECT_EQ(out.find("MMIO writes not counted"), std::string::npos) << format;
+  }
+  out = render("text", doc);
+  EXPECT_TRUE(std::regex_search(out, std::regex("ng-irq +0\\.125 +0\\.250 +0\\.375 +1\\.500"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("block-poll +- +- +0\\.375 +1\\.500"))) << out;
+  doc["mmio"]["boot"] = "same";
+  out = flat(render("text", doc));
+  EXPECT_NE(out.find("counted in this report's own runs"), std::string::npos) << out;
 }
 
 TEST(RenderText, ShowsProbesWhenPresent) {

@@ -93,7 +93,7 @@ TEST(Targets, AllMetWhenTheFiguresAreThere) {
   json doc = with_uq_paths(0.4, 1000, 20);
   attach(doc, 3400, 1900, 1200, 800);
   auto t = targets_of(doc);
-  ASSERT_EQ(t.size(), 6u);
+  ASSERT_EQ(t.size(), 8u);
   for (size_t i = 0; i < 5; i++) EXPECT_EQ(t[i].status, TargetStatus::met) << t[i].name << ": " << t[i].verdict;
   EXPECT_NE(t[0].measured.find("2.50x"), std::string::npos) << t[0].measured;
   // Useful work excludes the empty polls, which are reported.
@@ -239,6 +239,81 @@ TEST(Targets, ProbeCostRunsSplitProbeAndPerformanceFigures) {
   EXPECT_EQ(t[5].status, TargetStatus::met) << t[5].verdict;
 }
 
+// Doorbell MMIO writes per I/O on every uq path (a separate boot's, by
+// path) and the controller's interrupts per I/O (each run's).
+void add_mmio(json& doc, double uq_doorbell) {
+  json paths = json::array();
+  for (const char* p : {"ng-irq", "ng-poll", "uq-irq", "uq-poll-check"}) {
+    double d = std::string(p).starts_with("uq") ? uq_doorbell : 0.3;
+    paths.push_back(json{{"path", p},
+                         {"doorbell_per_io", {{"median", d}, {"min", d}, {"max", d}, {"spread", 0}, {"n", 1}}},
+                         {"other_per_io", {{"median", 0.1}, {"min", 0.1}, {"max", 0.1}, {"spread", 0}, {"n", 1}}}});
+  }
+  doc["mmio"] = json{{"boot", "separate"}, {"source", "mmio/compare.json"}, {"counter", "test"}, {"paths", paths}};
+}
+
+void add_interrupts(json& doc, double ng_irq, double uq) {
+  for (auto& r : doc["runs"]) {
+    std::string p = r["path"];
+    double per_io = p == "ng-irq" ? ng_irq : p.starts_with("uq") ? uq : 0.5;
+    double ios = r["ios"].get<double>();
+    r["interrupts"] = json{{"total", static_cast<uint64_t>(per_io * ios) + 100},
+                           {"device", static_cast<uint64_t>(per_io * ios)},
+                           {"controller", "nvme0"},
+                           {"total_per_io", per_io + 100 / ios},
+                           {"device_per_io", per_io}};
+  }
+}
+
+TEST(Targets, DoorbellWritesAndInterruptsOnUserQueues) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 800);
+  add_mmio(doc, 0.05);
+  add_interrupts(doc, 0.3, 0.2);
+  EXPECT_EQ(test::validate_report(doc), 0);
+  auto t = targets_of(doc);
+  ASSERT_EQ(t.size(), 8u);
+  EXPECT_EQ(t[6].status, TargetStatus::met) << t[6].verdict;
+  EXPECT_EQ(t[6].measured, "uq-irq 0.050, uq-poll-check 0.050");
+  EXPECT_NE(t[6].note.find("separate boot (mmio/compare.json)"), std::string::npos) << t[6].note;
+  EXPECT_EQ(t[7].status, TargetStatus::met) << t[7].verdict;
+  EXPECT_EQ(t[7].goal, "<= 0.300 (ng-irq's)");
+
+  add_mmio(doc, 0.07);  // over 1/16
+  add_interrupts(doc, 0.3, 0.31);
+  t = targets_of(doc);
+  EXPECT_EQ(t[6].status, TargetStatus::missed);
+  EXPECT_EQ(t[6].verdict, "missed: uq-irq 0.070, uq-poll-check 0.070 over 0.062");
+  EXPECT_EQ(t[7].status, TargetStatus::missed);
+  EXPECT_NE(t[7].verdict.find("uq-irq 0.310"), std::string::npos) << t[7].verdict;
+}
+
+// Absent figures are never a pass.
+TEST(Targets, DoorbellWritesAndInterruptsNotMeasuredWhenAbsent) {
+  json doc = with_uq_paths(0.4, 1000, 20);
+  attach(doc, 3400, 1900, 1200, 800);
+  auto t = targets_of(doc);
+  EXPECT_EQ(t[6].status, TargetStatus::not_measured);
+  EXPECT_NE(t[6].verdict.find("MMIO writes not counted on uq-irq, uq-poll-check"), std::string::npos)
+      << t[6].verdict;
+  EXPECT_EQ(t[7].status, TargetStatus::not_measured);
+  EXPECT_NE(t[7].verdict.find("interrupts not recorded on ng-irq, uq-irq, uq-poll-check"), std::string::npos)
+      << t[7].verdict;
+  // Counted on one uq path only: still not measured.
+  add_mmio(doc, 0.01);
+  json paths = json::array();
+  for (const auto& p : doc["mmio"]["paths"])
+    if (p["path"] != "uq-poll-check") paths.push_back(p);
+  doc["mmio"]["paths"] = paths;
+  t = targets_of(doc);
+  EXPECT_EQ(t[6].status, TargetStatus::not_measured);
+  EXPECT_NE(t[6].verdict.find("not counted on uq-poll-check"), std::string::npos) << t[6].verdict;
+  json no_uq = test::lab_report_json();
+  t = targets_of(no_uq);
+  EXPECT_EQ(t[6].status, TargetStatus::not_measured);
+  EXPECT_EQ(t[7].status, TargetStatus::not_measured);
+}
+
 TEST(Targets, TheReportShowsThem) {
   json doc = with_uq_paths(0.4, 1000, 20);
   attach(doc, 3400, 1900, 1200, 800);
@@ -268,7 +343,7 @@ TEST(Targets, TheJsonFormatCarriesVerdictsAndTargets) {
   ASSERT_TRUE(out.ok());
   json j = json::parse(*out);
   const json& r = j["reports"][0];
-  EXPECT_EQ(r["targets"].size(), 6u);
+  EXPECT_EQ(r["targets"].size(), 8u);
   EXPECT_EQ(r["targets"][2]["status"], "met");
   EXPECT_EQ(r["runs"].size(), doc["runs"].size());
   EXPECT_DOUBLE_EQ(r["ceiling"]["iops"].get<double>(), 0);  // no ceiling runs: not measured
