@@ -30,7 +30,7 @@ struct TargetLimits {
   // carry hardware counters (busy time under TCG includes device emulation)
   double cpu_efficiency_vs_ng_poll = 2.0;
   double cpu_efficiency_vs_block_poll = 2.5;
-  double kinsn_uq_irq_divisor = 1.7;          // uq-irq kernel instr/IO <= ng-irq / 1.7
+  double kinsn_uq_irq_divisor = 2.0;          // uq-irq kernel instr/IO <= ng-irq / 2
   double kinsn_uq_poll_check_divisor = 2.5;   // uq-poll-check useful kernel instr/IO <= ng-irq / 2.5
   double empty_poll_share = 0.05;             // uq-poll-check kernel polls that found nothing
   double doorbell_mmio_per_io = 1.0 / 16;     // uq paths: doorbell MMIO writes per I/O

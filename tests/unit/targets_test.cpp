@@ -91,7 +91,7 @@ std::vector<TargetResult> targets_of(const json& doc) {
 
 TEST(Targets, AllMetWhenTheFiguresAreThere) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   auto t = targets_of(doc);
   ASSERT_EQ(t.size(), 8u);
   for (size_t i = 0; i < 5; i++) EXPECT_EQ(t[i].status, TargetStatus::met) << t[i].name << ": " << t[i].verdict;
@@ -114,10 +114,10 @@ TEST(Targets, SayByHowMuchATargetIsMissed) {
   // 1.25x of the 2x asked: missed by 37.5%.
   EXPECT_EQ(t[0].status, TargetStatus::missed);
   EXPECT_NE(t[0].verdict.find("missed by 38% (1.25x of the 2.00x asked)"), std::string::npos) << t[0].verdict;
-  // 2200 against 3400 / 1.7 = 2000.
+  // 2200 against 3400 / 2 = 1700.
   EXPECT_EQ(t[2].status, TargetStatus::missed);
-  EXPECT_NE(t[2].verdict.find("missed by 10% (200 instr/IO over the limit of 2000)"), std::string::npos) << t[2].verdict;
-  EXPECT_NE(t[2].goal.find("ng-irq 3400 / 1.7"), std::string::npos) << t[2].goal;
+  EXPECT_NE(t[2].verdict.find("missed by 29% (500 instr/IO over the limit of 1700)"), std::string::npos) << t[2].verdict;
+  EXPECT_NE(t[2].goal.find("ng-irq 3400 / 2.0"), std::string::npos) << t[2].goal;
   // 1500 against 3400 / 2.5 = 1360.
   EXPECT_EQ(t[3].status, TargetStatus::missed);
   EXPECT_EQ(t[4].status, TargetStatus::missed);
@@ -129,7 +129,7 @@ TEST(Targets, SayByHowMuchATargetIsMissed) {
 // vCPU's wait inside doorbell writes and uq-poll-check's spinning.
 TEST(Targets, BusyCpuIsNotATargetWithoutHardwareCounters) {
   json doc = with_uq_paths(0.4, 1000, 20, false);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   auto t = targets_of(doc);
   for (size_t i = 0; i < 2; i++) {
     EXPECT_EQ(t[i].status, TargetStatus::not_a_target) << t[i].name;
@@ -217,7 +217,7 @@ TEST(Targets, UserQueuePathsAreTheOnesWhoseRunsSaySo) {
 // probes' own kernel work would inflate them).
 TEST(Targets, ProbeCostRunsSplitProbeAndPerformanceFigures) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 0);
+  attach(doc, 3400, 1600, 1200, 0);
   json probed = json::array();
   for (auto r : doc["runs"]) {
     auto& in = r["instructions"];  // the probes' own kernel work
@@ -235,7 +235,7 @@ TEST(Targets, ProbeCostRunsSplitProbeAndPerformanceFigures) {
   for (auto& r : probed) doc["runs"].push_back(r);
   auto t = targets_of(doc);
   EXPECT_EQ(t[2].status, TargetStatus::met) << t[2].verdict;
-  EXPECT_EQ(t[2].measured, "1900");
+  EXPECT_EQ(t[2].measured, "1600");
   EXPECT_EQ(t[5].status, TargetStatus::met) << t[5].verdict;
 }
 
@@ -267,7 +267,7 @@ void add_interrupts(json& doc, double ng_irq, double uq) {
 
 TEST(Targets, DoorbellWritesAndInterruptsOnUserQueues) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   add_mmio(doc, 0.05);
   add_interrupts(doc, 0.3, 0.2);
   EXPECT_EQ(test::validate_report(doc), 0);
@@ -291,7 +291,7 @@ TEST(Targets, DoorbellWritesAndInterruptsOnUserQueues) {
 // Absent figures are never a pass.
 TEST(Targets, DoorbellWritesAndInterruptsNotMeasuredWhenAbsent) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   auto t = targets_of(doc);
   EXPECT_EQ(t[6].status, TargetStatus::not_measured);
   EXPECT_NE(t[6].verdict.find("MMIO writes not counted on uq-irq, uq-poll-check"), std::string::npos)
@@ -316,12 +316,12 @@ TEST(Targets, DoorbellWritesAndInterruptsNotMeasuredWhenAbsent) {
 
 TEST(Targets, TheReportShowsThem) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   auto d = report_from_json(doc, "x.json");
   ASSERT_TRUE(d.ok());
   std::string text = layout_text(build_document({*d}));
   EXPECT_NE(text.find("Targets\n-------"), std::string::npos);
-  EXPECT_NE(text.find("3. uq-irq: kernel instructions per I/O, goal <= 2000 (ng-irq 3400 / 1.7): met"),
+  EXPECT_NE(text.find("3. uq-irq: kernel instructions per I/O, goal <= 1700 (ng-irq 3400 / 2.0): met"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("1. IO/CPU s, uq-poll-check / ng-poll"), std::string::npos) << text;
@@ -336,7 +336,7 @@ namespace {
 // report --format json: the same conclusions as data, for CI to gate on.
 TEST(Targets, TheJsonFormatCarriesVerdictsAndTargets) {
   json doc = with_uq_paths(0.4, 1000, 20);
-  attach(doc, 3400, 1900, 1200, 800);
+  attach(doc, 3400, 1600, 1200, 800);
   auto d = report_from_json(doc, "x.json");
   ASSERT_TRUE(d.ok());
   auto out = create_reporter("json")->render({*d}, RenderOptions{});
