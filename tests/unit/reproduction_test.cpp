@@ -234,7 +234,7 @@ TEST(Email, SummaryConditionsRatiosTargetsAndReproduction) {
                         "psync.fio", "run.sh"})
     EXPECT_NE(mail.find(s), std::string::npos) << s;
   // The figures and verdicts are the report's own.
-  EXPECT_NE(mail.find("uq-irq         0.970x"), std::string::npos);
+  EXPECT_NE(mail.find("uq-irq         1.279x"), std::string::npos);
   EXPECT_NE(mail.find("status: missed"), std::string::npos);
 }
 
